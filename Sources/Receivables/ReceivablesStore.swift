@@ -1,0 +1,236 @@
+import EventLog
+
+/// A receivables store: the event log plus the state its rules and read models need, kept in
+/// one LMDB environment and updated in the append's own transaction.
+public final class ReceivablesStore: Sendable {
+    public let events: EventStore
+
+    /// The databases this layer keeps beside the log.
+    static let databaseNames = ["state"]
+    let state: Database
+
+    /// Opens the store at `path`; with `create`, makes a new one when none is there.
+    public init(path: String, create: Bool = false, options: Environment.Options = Environment.Options()) throws(EventStoreError) {
+        events = try EventStore(path: path, create: create, extraDatabases: Self.databaseNames, options: options)
+        state = events.extraDatabases["state"]!
+    }
+
+    /// Makes a new, empty store; an existing store at `path` is an error.
+    public static func create(at path: String) throws(EventStoreError) -> ReceivablesStore {
+        if (try? EventStore(path: path)) != nil { throw .storeExists(path: path) }
+        return try ReceivablesStore(path: path, create: true)
+    }
+
+    public var path: String { events.path }
+
+    // MARK: Appending
+
+    /// What an append did: for each input, the seq it has in the log (an earlier one for a
+    /// repeated key), and how many events are new.
+    public struct AppendOutcome: Sendable, Equatable {
+        public var appended: Int
+        public var seqs: [UInt64]
+    }
+
+    /// An append refused: which input (0-based) and why, or the store's own failure.
+    public enum AppendError: Error, Sendable, CustomStringConvertible {
+        case rejected(index: Int, EventRejection)
+        case store(EventStoreError)
+
+        public var description: String {
+            switch self {
+            case .rejected(_, let rejection): return rejection.description
+            case .store(let error): return error.description
+            }
+        }
+    }
+
+    /// Appends `inputs` in one transaction, all or nothing. With `dryRun`, every check runs and
+    /// the answer is what the append would be, but nothing is written.
+    public func append(_ inputs: [EventInput], now: Timestamp, strictClock: Bool = false,
+                       dryRun: Bool = false) throws(AppendError) -> AppendOutcome {
+        struct DryRunFinished: Error { var outcome: AppendOutcome }
+        do {
+            return try events.write(now: now, strictClock: strictClock) { writer in
+                var session = try DomainSession(store: self, writer: writer)
+                var seqs: [UInt64] = []
+                seqs.reserveCapacity(inputs.count)
+                var appended = 0
+                for (index, input) in inputs.enumerated() {
+                    do {
+                        let result = try session.append(input)
+                        seqs.append(result.seq)
+                        if result.isNew { appended += 1 }
+                    } catch let rejection as EventRejection {
+                        throw AppendError.rejected(index: index, rejection)
+                    }
+                }
+                try session.finish()
+                let outcome = AppendOutcome(appended: appended, seqs: seqs)
+                if dryRun { throw DryRunFinished(outcome: outcome) }
+                return outcome
+            }
+        } catch let finished as DryRunFinished {
+            return finished.outcome
+        } catch let error as AppendError {
+            throw error
+        } catch let error as EventStoreError {
+            throw .store(error)
+        } catch let error as LMDBError {
+            throw .store(.storage(error))
+        } catch {
+            throw .store(.corruptRecord(seq: 0, reason: "\(error)"))
+        }
+    }
+
+    // MARK: Export
+
+    /// Writes the log from `first` through `last` as export lines (each ending in a newline).
+    public func export(from first: UInt64 = 1, through last: UInt64? = nil,
+                       _ write: ([UInt8]) throws -> Void) throws {
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 << 16)
+        try events.forEachRecord(from: first, through: last) { record in
+            buffer.append(contentsOf: record.exportLine())
+            buffer.append(UInt8(ascii: "\n"))
+            if buffer.count >= 1 << 16 {
+                try write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        if !buffer.isEmpty { try write(buffer) }
+    }
+
+    // MARK: Verify
+
+    /// Checks the log's chain and indexes; answers the first problem, or nil.
+    public func verify(progress: ((ProgressReport) -> Void)? = nil) throws -> VerifyProblem? {
+        try events.verifyLog(progress: progress)
+    }
+}
+
+// MARK: Restore
+
+/// Why a restore was refused: the input line, the seq when known, and the reason.
+public struct RestoreError: Error, Sendable, CustomStringConvertible {
+    public var line: Int?
+    public var seq: UInt64?
+    public var reason: String
+    /// True when the store or the disk failed rather than the input.
+    public var isStorageFailure = false
+
+    public var description: String {
+        var parts: [String] = []
+        if let line { parts.append("line \(line)") }
+        if let seq { parts.append("seq \(seq)") }
+        parts.append(reason)
+        return parts.joined(separator: ": ")
+    }
+}
+
+extension ReceivablesStore {
+    /// Builds a new store at `path` from an export, checking every envelope's hash and the chain
+    /// from seq 1; seq and recordedAt are kept. The store is built beside `path` and moved into
+    /// place only when the whole export has been taken, so a refused export leaves nothing.
+    public static func restore(exportBytes: UnsafeRawBufferPointer, to path: String,
+                               progress: ((ProgressReport) -> Void)? = nil) throws(RestoreError) -> UInt64 {
+        do {
+            try FileSystem.requireEmptyOrMissingStorePath(path)
+        } catch {
+            throw RestoreError(line: nil, seq: nil, reason: error.reason)
+        }
+        let temporary = path + ".restoring-\(FileSystem.processID)"
+        FileSystem.removeTree(temporary)
+        do {
+            let count = try restoreInto(temporary, exportBytes: exportBytes, progress: progress)
+            do {
+                try FileSystem.replace(path, with: temporary)
+            } catch {
+                throw RestoreError(line: nil, seq: nil, reason: error.reason, isStorageFailure: true)
+            }
+            return count
+        } catch {
+            FileSystem.removeTree(temporary)
+            throw error as? RestoreError ?? RestoreError(line: nil, seq: nil, reason: "\(error)", isStorageFailure: true)
+        }
+    }
+
+    private static func restoreInto(_ path: String, exportBytes: UnsafeRawBufferPointer,
+                                    progress: ((ProgressReport) -> Void)?) throws(RestoreError) -> UInt64 {
+        let store: ReceivablesStore
+        do {
+            store = try ReceivablesStore(path: path, create: true)
+        } catch {
+            throw RestoreError(line: nil, seq: nil, reason: error.description, isStorageFailure: true)
+        }
+        let lines = Array(LineSplitter(exportBytes).filter { !$0.line.isBlankLine })
+        let total = UInt64(lines.count)
+        var expectedSeq: UInt64 = 1
+        var previousHash = Digest.zero
+        var previousTime = Timestamp(millisecondsSinceEpoch: .min)
+        let batchSize = 8192
+        var start = 0
+        while start < lines.count {
+            let batch = lines[start..<min(start + batchSize, lines.count)]
+            do {
+                try store.events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+                    var session = try DomainSession(store: store, writer: writer)
+                    var seq = expectedSeq, hash = previousHash, time = previousTime
+                    for (number, line) in batch {
+                        let record: Record
+                        do {
+                            record = try Envelope.parse(line)
+                        } catch let error as EnvelopeError {
+                            throw RestoreError(line: number, seq: error.seq, reason: error.reason)
+                        }
+                        guard record.seq == seq else {
+                            throw RestoreError(line: number, seq: record.seq, reason: "expected seq \(seq); the export must run from seq 1 without gaps")
+                        }
+                        guard record.prev == hash else {
+                            throw RestoreError(line: number, seq: record.seq, reason: "prev does not match the hash of seq \(seq - 1): the chain is broken")
+                        }
+                        guard record.recordedAt >= time else {
+                            throw RestoreError(line: number, seq: record.seq, reason: "recordedAt goes back in time")
+                        }
+                        if let key = record.key, try writer.existing(key: key) != nil {
+                            throw RestoreError(line: number, seq: record.seq, reason: "key \"\(key)\" appears twice")
+                        }
+                        do {
+                            try session.restore(record, fingerprint: restoredFingerprint(record))
+                        } catch let rejection as EventRejection {
+                            throw RestoreError(line: number, seq: record.seq, reason: rejection.description)
+                        }
+                        seq += 1
+                        hash = record.hash
+                        time = record.recordedAt
+                    }
+                    try session.finish()
+                    expectedSeq = seq
+                    previousHash = hash
+                    previousTime = time
+                }
+            } catch let error as RestoreError {
+                throw error
+            } catch {
+                throw RestoreError(line: nil, seq: nil, reason: "\(error)", isStorageFailure: true)
+            }
+            start += batch.count
+            progress?(ProgressReport(done: UInt64(start), total: total))
+        }
+        return expectedSeq - 1
+    }
+
+    /// A restored keyed event gets the fingerprint its input would have had, so that the
+    /// application retrying the same keyed event after a restore is still answered with its seq.
+    static func restoredFingerprint(_ record: Record) throws -> Digest {
+        guard record.key != nil else { return .zero }
+        var object = JSONObject()
+        object["type"] = .string(record.type)
+        object["data"] = .object(try record.data())
+        if EventType(rawValue: record.type)?.ownDateField == nil {
+            object["effective"] = .string(record.effective)
+        }
+        if let meta = try record.meta() { object["meta"] = .object(meta) }
+        return Digest.sha256(CanonicalJSON.bytes(.object(object)))
+    }
+}

@@ -1,0 +1,326 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EventLog
+import Receivables
+
+/// What every command can be given.
+let globalOptions = [
+    OptionSpec(name: "--store", valueName: "PATH", help: "the store directory (default: $RECEIVABLES_STORE, else ./receivables-store)"),
+    OptionSpec(name: "--now", valueName: "TIMESTAMP", help: "pin the clock, e.g. 2026-01-15T09:00:00.000Z (never before the log's last recordedAt)"),
+    OptionSpec(name: "--format", valueName: "FORMAT", help: "table, json or csv (default: table on a terminal, json otherwise)"),
+    OptionSpec(name: "--help", valueName: nil, help: "show this help"),
+]
+
+let commandSpecs: [CommandSpec] = [
+    CommandSpec(name: "init", summary: "create an empty store"),
+    CommandSpec(
+        name: "append", summary: "append JSON Lines events atomically (all or nothing)",
+        positionals: [PositionalSpec(name: "FILE", help: "a JSON Lines file, or - for standard input")],
+        options: [OptionSpec(name: "--dry-run", valueName: nil, help: "check every line, append nothing")],
+        discussion: "Each line: {\"type\":..., \"data\":{...}, \"key\"?:..., \"effective\"?:..., \"meta\"?:{...}}. Blank lines are ignored.\nThe first bad line aborts the whole file and nothing is appended."),
+    CommandSpec(
+        name: "export", summary: "write the log as envelopes, one JSON object per line",
+        options: [OptionSpec(name: "--from", valueName: "SEQ", help: "first seq to export (default 1)"),
+                  OptionSpec(name: "--to", valueName: "SEQ", help: "last seq to export (default: the last)")]),
+    CommandSpec(
+        name: "restore", summary: "make a new store from an export, checking every hash",
+        positionals: [PositionalSpec(name: "FILE", help: "an export file, or - for standard input")]),
+    CommandSpec(name: "verify", summary: "check the hash chain and the indexes; name the first bad seq"),
+    CommandSpec(
+        name: "demo", summary: "build a demo store from a seeded generator and show what it holds",
+        options: [OptionSpec(name: "--seed", valueName: "N", help: "the generator's seed (default 20260101)"),
+                  OptionSpec(name: "--months", valueName: "N", help: "how many months of history (default 18)"),
+                  OptionSpec(name: "--clients", valueName: "N", help: "how many clients (default 40)")],
+        discussion: "The store is made at --store (it must not hold events yet). The history ends today (or at --now)."),
+]
+
+/// Runs one invocation and answers its exit code.
+func run(_ arguments: [String]) -> ExitCode {
+    let parser = ArgumentParser(commands: commandSpecs, globalOptions: globalOptions)
+    let parsed: ParsedArguments
+    do {
+        guard let result = try parser.parse(arguments) else {
+            try? Terminal.print(parser.overview())
+            return .done
+        }
+        parsed = result
+    } catch {
+        Terminal.printError("error: \(error.message)")
+        if let command = error.command, let spec = commandSpecs.first(where: { $0.name == command }) {
+            Terminal.printError("usage: \(spec.usageLine)  (see `receivables \(command) --help`)")
+        }
+        return .usage
+    }
+    if parsed.wantsHelp {
+        try? Terminal.print(parsed.command.help(globalOptions: globalOptions))
+        return .done
+    }
+    do {
+        let context = try CommandContext(parsed)
+        try context.run()
+        return .done
+    } catch {
+        Terminal.printError("error: \(error.message)")
+        return error.exitCode
+    }
+}
+
+enum OutputFormat: String {
+    case table, json, csv
+}
+
+/// One invocation's settings, resolved once.
+struct CommandContext {
+    var arguments: ParsedArguments
+    var storePath: String
+    var now: Timestamp
+    var clockIsPinned: Bool
+    var format: OutputFormat
+
+    init(_ arguments: ParsedArguments) throws(CommandFailure) {
+        self.arguments = arguments
+        if let path = arguments.value("--store") {
+            storePath = path
+        } else if let path = getenv("RECEIVABLES_STORE").map({ String(cString: $0) }), !path.isEmpty {
+            storePath = path
+        } else {
+            storePath = "./receivables-store"
+        }
+        if let text = arguments.value("--now") {
+            guard let pinned = Timestamp(rfc3339: text) else {
+                throw CommandFailure(exitCode: .usage, message: "--now: \"\(text)\" is not a time; write it like 2026-01-15T09:00:00.000Z")
+            }
+            now = pinned
+            clockIsPinned = true
+        } else {
+            now = Terminal.wallClock()
+            clockIsPinned = false
+        }
+        if let text = arguments.value("--format") {
+            guard let chosen = OutputFormat(rawValue: text) else {
+                throw CommandFailure(exitCode: .usage, message: "--format: \"\(text)\" is not one of table, json, csv")
+            }
+            format = chosen
+        } else {
+            format = Terminal.standardOutputIsTerminal ? .table : .json
+        }
+    }
+
+    func run() throws(CommandFailure) {
+        switch arguments.command.name {
+        case "init": try initStore()
+        case "append": try append()
+        case "export": try export()
+        case "restore": try restore()
+        case "verify": try verify()
+        case "demo": try demo()
+        default: throw CommandFailure(exitCode: .usage, message: "unknown command \(arguments.command.name)")
+        }
+    }
+
+    func openStore() throws(CommandFailure) -> ReceivablesStore {
+        do {
+            return try ReceivablesStore(path: storePath)
+        } catch {
+            throw storeFailure(error)
+        }
+    }
+
+    func storeFailure(_ error: EventStoreError) -> CommandFailure {
+        switch error {
+        case .versionConflict, .keyReused, .clockBeforeLog:
+            return CommandFailure(exitCode: .rejected, message: error.description)
+        default:
+            return CommandFailure(exitCode: .storage, message: error.description)
+        }
+    }
+
+    func printJSON(_ value: JSONValue) throws(CommandFailure) {
+        try Terminal.print(format == .json ? JSONWriter.compact(value) : JSONWriter.pretty(value))
+    }
+
+    // MARK: Commands
+
+    func initStore() throws(CommandFailure) {
+        do {
+            _ = try ReceivablesStore.create(at: storePath)
+        } catch {
+            if case .storeExists = error {
+                throw CommandFailure(exitCode: .rejected, message: error.description)
+            }
+            throw storeFailure(error)
+        }
+        try printJSON(["store": .string(storePath), "created": true])
+    }
+
+    func append() throws(CommandFailure) {
+        let path = arguments.positionals[0]
+        let bytes = try Terminal.readAll(path)
+        var inputs: [EventInput] = []
+        var lineNumbers: [Int] = []
+        let failure: CommandFailure? = bytes.withUnsafeBytes { raw in
+            for (number, line) in LineSplitter(raw) where !line.isBlankLine {
+                do {
+                    inputs.append(try EventInput.parse(line: line))
+                    lineNumbers.append(number)
+                } catch {
+                    return CommandFailure(exitCode: .rejected, message: "line \(number): \(error)")
+                }
+            }
+            return nil
+        }
+        if let failure { throw failure }
+        let store = try openStore()
+        let outcome: ReceivablesStore.AppendOutcome
+        do {
+            outcome = try store.append(inputs, now: now, strictClock: clockIsPinned, dryRun: arguments.has("--dry-run"))
+        } catch {
+            switch error {
+            case .rejected(let index, let rejection):
+                throw CommandFailure(exitCode: .rejected, message: "line \(lineNumbers[index]): \(rejection)")
+            case .store(let storeError):
+                throw storeFailure(storeError)
+            }
+        }
+        var answer: JSONObject = ["appended": .number(Double(outcome.appended))]
+        if let first = outcome.seqs.first, let last = outcome.seqs.last {
+            answer["first"] = .number(Double(first))
+            answer["last"] = .number(Double(last))
+        }
+        answer["alerts"] = .array([])
+        if arguments.has("--dry-run") { answer["dryRun"] = true }
+        try printJSON(.object(answer))
+    }
+
+    func export() throws(CommandFailure) {
+        func seq(_ name: String) throws(CommandFailure) -> UInt64? {
+            guard let text = arguments.value(name) else { return nil }
+            guard let value = UInt64(text), value >= 1 else {
+                throw CommandFailure(exitCode: .usage, message: "\(name): \"\(text)\" is not a seq (a whole number from 1)")
+            }
+            return value
+        }
+        let first = try seq("--from") ?? 1
+        let last = try seq("--to")
+        let store = try openStore()
+        do {
+            try store.export(from: first, through: last) { bytes in try Terminal.write(bytes) }
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch let error as EventStoreError {
+            throw storeFailure(error)
+        } catch {
+            throw CommandFailure(exitCode: .storage, message: "\(error)")
+        }
+    }
+
+    func restore() throws(CommandFailure) {
+        let bytes = try Terminal.readAll(arguments.positionals[0])
+        let bar = ProgressBar(label: "restore")
+        let result: Result<UInt64, RestoreError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(RestoreError) in
+                try ReceivablesStore.restore(exportBytes: raw, to: storePath, progress: bar.update)
+            }
+        }
+        let count: UInt64
+        do {
+            count = try result.get()
+        } catch {
+            bar.finish()
+            throw CommandFailure(exitCode: error.isStorageFailure ? .storage : .rejected, message: error.description)
+        }
+        bar.finish()
+        let store = try openStore()
+        let head: LogHead
+        do { head = try store.events.head() } catch { throw storeFailure(error) }
+        try printJSON(["restored": .number(Double(count)), "head": .string(head.lastHash.hex)])
+    }
+
+    func verify() throws(CommandFailure) {
+        let store = try openStore()
+        let bar = ProgressBar(label: "verify")
+        let problem: VerifyProblem?
+        let head: LogHead
+        do {
+            problem = try store.verify(progress: bar.update)
+            head = try store.events.head()
+        } catch let error as EventStoreError {
+            bar.finish()
+            throw storeFailure(error)
+        } catch {
+            bar.finish()
+            throw CommandFailure(exitCode: .storage, message: "\(error)")
+        }
+        bar.finish()
+        if let problem {
+            var answer: JSONObject = ["ok": false, "problem": .string(problem.reason)]
+            if let seq = problem.seq { answer["seq"] = .number(Double(seq)) }
+            try printJSON(.object(answer))
+            throw CommandFailure(exitCode: .rejected, message: "verify failed: \(problem)")
+        }
+        try printJSON(["ok": true, "events": .number(Double(head.lastSeq)), "head": .string(head.lastHash.hex)])
+    }
+}
+
+extension CommandContext {
+    func integerOption(_ name: String, default value: Int, range: ClosedRange<Int>) throws(CommandFailure) -> Int {
+        guard let text = arguments.value(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw CommandFailure(exitCode: .usage, message: "\(name): \"\(text)\" is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func demo() throws(CommandFailure) {
+        let seed = try integerOption("--seed", default: 20_260_101, range: 0...Int.max)
+        let months = try integerOption("--months", default: 18, range: 1...120)
+        let clients = try integerOption("--clients", default: 40, range: 1...10_000)
+        let store: ReceivablesStore
+        do {
+            store = try ReceivablesStore(path: storePath, create: true)
+            if try store.events.head().lastSeq > 0 {
+                throw CommandFailure(exitCode: .rejected, message: "\(storePath) already holds events; the demo builds a new store")
+            }
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch let error as EventStoreError {
+            throw storeFailure(error)
+        } catch {
+            throw CommandFailure(exitCode: .storage, message: "\(error)")
+        }
+        let today = Day.of(now, in: .rome)
+        let history = DemoHistory(seed: UInt64(seed), firstDay: today.adding(days: -months * 30 - months / 2), lastDay: today,
+                                  clientCount: clients)
+        let inputs = history.events()
+        let outcome: ReceivablesStore.AppendOutcome
+        do {
+            outcome = try store.append(inputs, now: now)
+        } catch {
+            throw CommandFailure(exitCode: .rejected, message: "the demo history was refused: \(error)")
+        }
+        var counts: [String: Int] = [:]
+        for input in inputs { counts[input.type, default: 0] += 1 }
+        let head: LogHead
+        do { head = try store.events.head() } catch { throw storeFailure(error) }
+        if format == .table {
+            var lines = ["Demo store at \(storePath): \(outcome.appended) events from \(history.firstDay) to \(history.lastDay) (seed \(seed))", ""]
+            for (type, count) in counts.sorted(by: { $0.key < $1.key }) {
+                lines.append("  " + type.padding(26) + String(count).leftPadding(7))
+            }
+            lines += ["", "head \(head.lastHash.hex)"]
+            try Terminal.print(lines.joined(separator: "\n"))
+        } else {
+            var byType = JSONObject()
+            for (type, count) in counts.sorted(by: { $0.key < $1.key }) { byType[type] = .number(Double(count)) }
+            try printJSON(["store": .string(storePath), "seed": .number(Double(seed)), "from": .string(history.firstDay.description),
+                           "to": .string(history.lastDay.description), "appended": .number(Double(outcome.appended)),
+                           "events": .object(byType), "head": .string(head.lastHash.hex)])
+        }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadding(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

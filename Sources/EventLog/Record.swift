@@ -189,19 +189,21 @@ enum RecordCodec {
 }
 
 /// Reads little-endian fields from a buffer; every read is bounds-checked and answers nil past the end.
-struct ByteReader {
+public struct ByteReader {
     let bytes: UnsafeRawBufferPointer
-    var offset = 0
+    public private(set) var offset = 0
 
-    var isAtEnd: Bool { offset == bytes.count }
+    public init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    mutating func byte() -> UInt8? {
+    public var isAtEnd: Bool { offset == bytes.count }
+
+    public mutating func byte() -> UInt8? {
         guard offset < bytes.count else { return nil }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    mutating func integer<T: FixedWidthInteger>() -> T? {
+    public mutating func integer<T: FixedWidthInteger>() -> T? {
         let size = MemoryLayout<T>.size
         guard bytes.count - offset >= size else { return nil }
         var value: T = 0
@@ -210,24 +212,46 @@ struct ByteReader {
         return T(littleEndian: value)
     }
 
-    mutating func bytes(_ count: Int) -> [UInt8]? {
+    public mutating func bytes(_ count: Int) -> [UInt8]? {
         guard count >= 0, bytes.count - offset >= count else { return nil }
         defer { offset += count }
         return [UInt8](UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
     }
 
-    mutating func string() -> [UInt8]? {
+    public mutating func string() -> [UInt8]? {
         guard let length: UInt32 = integer(), length != RecordCodec.absent else { return nil }
         return bytes(Int(length))
     }
 
     /// An optional field: `.some(nil)` when marked absent, nil when malformed.
-    mutating func optional() -> (value: [UInt8]?, Void)? {
+    public mutating func optional() -> (value: [UInt8]?, Void)? {
         guard let length: UInt32 = integer() else { return nil }
         if length == RecordCodec.absent { return (nil, ()) }
         guard let value = bytes(Int(length)) else { return nil }
         return (value, ())
     }
+
+    /// A length-prefixed UTF-8 text.
+    public mutating func text() -> String? {
+        string().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// An optional text: `.some(nil)` when absent, nil when malformed.
+    public mutating func optionalText() -> String?? {
+        guard let field = optional() else { return nil }
+        return .some(field.value.map { String(decoding: $0, as: UTF8.self) })
+    }
+}
+
+/// Writes the little-endian, length-prefixed fields `ByteReader` reads.
+public struct ByteWriter {
+    public private(set) var bytes: [UInt8] = []
+    public init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+
+    public mutating func integer<T: FixedWidthInteger>(_ value: T) { RecordCodec.appendInteger(value, to: &bytes) }
+    public mutating func byte(_ value: UInt8) { bytes.append(value) }
+    public mutating func text(_ value: String) { RecordCodec.appendString(Array(value.utf8), to: &bytes) }
+    public mutating func optionalText(_ value: String?) { RecordCodec.appendOptional(value.map { Array($0.utf8) }, to: &bytes) }
 }
 
 extension UInt64 {

@@ -1,18 +1,28 @@
 import EventLog
 
-/// The work of one append transaction: each input is checked against the state as it stands
-/// after the inputs before it, appended, and folded into the state, all in the same LMDB write
-/// transaction.
+/// A credit alert: a change of a client's credit status, judged on the whole log after an event.
+public struct CreditAlert: Sendable, Equatable {
+    public var client: String
+    public var seq: UInt64
+    /// The effective date of the event that caused it.
+    public var date: Day
+    public var from: CreditStatus
+    public var to: CreditStatus
+}
+
+/// The work of one append transaction: each input is decoded, checked against the state as it
+/// stands after the inputs before it, appended, and folded into the state, all in the same LMDB
+/// write transaction.
 struct DomainSession {
     let store: ReceivablesStore
     let writer: LogWriter
-    var settings: StoredSettings
-    var settingsChanged = false
+    var state: StoredState
+    private(set) var alerts: [CreditAlert] = []
 
     init(store: ReceivablesStore, writer: LogWriter) throws {
         self.store = store
         self.writer = writer
-        self.settings = try StoredSettings.load(from: writer.transaction, database: store.state)
+        self.state = try StoredState(transaction: writer.transaction, database: store.state)
     }
 
     struct Appended {
@@ -23,7 +33,7 @@ struct DomainSession {
     mutating func append(_ input: EventInput) throws -> Appended {
         let fingerprint = input.fingerprint
         if let key = input.key, let earlier = try writer.existing(key: key) {
-            guard earlier.fingerprint == fingerprint else {
+            guard try isRetry(of: earlier, input: input, fingerprint: fingerprint) else {
                 throw EventRejection(type: input.type, field: "key",
                                      reason: "\"\(key)\" was already used by a different event (seq \(earlier.seq)); use a new key",
                                      rule: "keyReused")
@@ -33,79 +43,83 @@ struct DomainSession {
         guard let type = EventType(rawValue: input.type) else {
             throw EventRejection(type: nil, field: "type", reason: "unknown event type \"\(input.type)\"", rule: "unknownEventType")
         }
-        let effective = try effectiveDay(of: type, data: input.data, stated: input.effective)
+        let event = try DomainEvent.decode(type: type, data: input.data, currency: state.settings.currency)
+        let decided = try Decision.decide(event, in: state)
+        var data = input.data
+        if case .paymentReceived(let made) = decided, input.data["allocations"] == nil, made.allocations != nil {
+            // Record the engine's allocation so every later fold, as-of folds too, uses it.
+            data["allocations"] = decided.encode(currency: state.settings.currency)["allocations"]
+        }
+        let effective = effectiveDay(of: decided, stated: input.effective)
         let draft = RecordDraft(
             stream: type.stream(for: input.data), type: type.rawValue, schemaVersion: EventType.schemaVersion,
             effective: effective.description, key: input.key, keyFingerprint: input.key == nil ? nil : fingerprint,
             metaCanonical: input.meta.map { CanonicalJSON.bytes(.object($0)) },
-            dataCanonical: CanonicalJSON.bytes(.object(input.data)),
+            dataCanonical: CanonicalJSON.bytes(.object(data)),
             expectedStreamVersion: input.expectedStreamVersion)
         let record = try writer.append(draft)
-        try fold(type: type, data: input.data)
+        try fold(decided, seq: record.seq, effective: effective)
         return Appended(seq: record.seq, isNew: true)
     }
 
-    /// Takes in a record restored from an export, whose effective date is as recorded.
+    /// A keyed input whose key is in the log is a retry when it is the same event: the same
+    /// fingerprint, or (for a store restored from an export, which keeps no fingerprints) the
+    /// same type, meta and data as recorded, allowing for allocations the engine added.
+    private func isRetry(of earlier: (seq: UInt64, fingerprint: Digest), input: EventInput, fingerprint: Digest) throws -> Bool {
+        if earlier.fingerprint == fingerprint { return true }
+        guard let record = try store.events.record(earlier.seq, in: writer.transaction), record.type == input.type else { return false }
+        if let stated = input.effective, stated.description != record.effective { return false }
+        if try record.meta() != input.meta { return false }
+        var recorded = try record.data()
+        if recorded == input.data { return true }
+        if input.data["allocations"] == nil { recorded["allocations"] = nil }
+        return recorded == input.data
+    }
+
+    /// Takes in a record restored from an export, whose effective date is as recorded. Its
+    /// event must still decode; the rules are not run again (the log is the history as it was).
     mutating func restore(_ record: Record, fingerprint: Digest) throws {
         guard let type = EventType(rawValue: record.type) else {
             throw EventRejection(type: record.type, field: "type", reason: "unknown event type", rule: "unknownEventType")
         }
         var record = record
         let data = try record.data()
+        let event = try DomainEvent.decode(type: type, data: data, currency: state.settings.currency)
+        guard let effective = Day(iso: record.effective) else {
+            throw EventRejection(type: record.type, field: "effective", reason: "must be a date written YYYY-MM-DD", rule: "invalidDate")
+        }
         record.stream = type.stream(for: data)
         try writer.appendRestored(record, fingerprint: fingerprint)
-        try fold(type: type, data: data)
+        try fold(event, seq: record.seq, effective: effective)
     }
 
     /// The business date of an event (CONTRACT 3.3).
-    func effectiveDay(of type: EventType, data: JSONObject, stated: Day?) throws -> Day {
-        switch type.ownDateField {
-        case "sentAt":
-            guard let text = data["sentAt"]?.stringValue, let instant = Timestamp(rfc3339: text) else {
-                throw EventRejection(type: type.rawValue, field: "sentAt", reason: "must be a time like 2026-01-15T09:00:00.000Z", rule: "invalidTimestamp")
-            }
-            return Day.of(instant, in: settings.timeZone)
-        case let field?:
-            guard let text = data[field]?.stringValue, let day = Day(iso: text) else {
-                throw EventRejection(type: type.rawValue, field: field, reason: "must be a date written YYYY-MM-DD", rule: "invalidDate")
-            }
-            return day
-        case nil:
-            return stated ?? Day.of(writer.recordedAt, in: settings.timeZone)
+    func effectiveDay(of event: DomainEvent, stated: Day?) -> Day {
+        switch event {
+        case .invoiceIssued(let e): return e.issued
+        case .invoiceCancelled(let e): return e.date
+        case .paymentCleared(let e): return e.date
+        case .paymentBounced(let e): return e.date
+        case .paymentReceived(let e): return e.received
+        case .reminderSent(let e): return Day.of(e.sentAt, in: state.settings.timeZone)
+        default: return stated ?? Day.of(writer.recordedAt, in: state.settings.timeZone)
         }
     }
 
-    /// Folds an accepted event into the stored state.
-    mutating func fold(type: EventType, data: JSONObject) throws {
-        if type == .settingsChanged, let zone = data["timezone"]?.stringValue, let rule = TimeZoneRule(identifier: zone) {
-            settings.timeZone = rule
-            settingsChanged = true
+    /// Folds an accepted event into the state and notes any change of its client's credit status.
+    mutating func fold(_ event: DomainEvent, seq: UInt64, effective: Day) throws {
+        let clientID = try Fold.client(of: event, in: state)
+        let before = try clientID.flatMap { try state.client($0) }?.creditStatus()
+        try Fold.apply(event, to: &state)
+        if let clientID, let after = try state.client(clientID)?.creditStatus() {
+            let from = before ?? .none
+            if from != after {
+                alerts.append(CreditAlert(client: clientID, seq: seq, date: effective, from: from, to: after))
+            }
         }
     }
 
     func finish() throws {
-        if settingsChanged { try settings.save(to: writer.transaction, database: store.state) }
-    }
-}
-
-/// The store-wide settings the rules need.
-struct StoredSettings {
-    var timeZone: TimeZoneRule = .rome
-
-    static let key = Array("settings".utf8)
-
-    static func load(from transaction: Transaction, database: Database) throws -> StoredSettings {
-        var settings = StoredSettings()
-        if let bytes = try transaction.get(database, key),
-           case .object(let object) = try JSONParser.parse(bytes),
-           let zone = object["timezone"]?.stringValue, let rule = TimeZoneRule(identifier: zone) {
-            settings.timeZone = rule
-        }
-        return settings
-    }
-
-    func save(to transaction: Transaction, database: Database) throws {
-        let object: JSONObject = ["timezone": .string(timeZone.identifier)]
-        try transaction.put(database, Self.key, CanonicalJSON.bytes(.object(object)))
+        try state.flush()
     }
 }

@@ -30,6 +30,8 @@ public final class ReceivablesStore: Sendable {
     public struct AppendOutcome: Sendable, Equatable {
         public var appended: Int
         public var seqs: [UInt64]
+        /// The credit alerts the batch caused, in seq order.
+        public var alerts: [CreditAlert]
     }
 
     /// An append refused: which input (0-based) and why, or the store's own failure.
@@ -66,7 +68,7 @@ public final class ReceivablesStore: Sendable {
                     }
                 }
                 try session.finish()
-                let outcome = AppendOutcome(appended: appended, seqs: seqs)
+                let outcome = AppendOutcome(appended: appended, seqs: seqs, alerts: session.alerts)
                 if dryRun { throw DryRunFinished(outcome: outcome) }
                 return outcome
             }

@@ -188,7 +188,10 @@ struct CommandContext {
             answer["first"] = .number(Double(first))
             answer["last"] = .number(Double(last))
         }
-        answer["alerts"] = .array([])
+        answer["alerts"] = .array(outcome.alerts.map { alert in
+            ["client": .string(alert.client), "seq": .number(Double(alert.seq)), "date": .string(alert.date.description),
+             "from": .string(alert.from.rawValue), "to": .string(alert.to.rawValue)]
+        })
         if arguments.has("--dry-run") { answer["dryRun"] = true }
         try printJSON(.object(answer))
     }

@@ -67,7 +67,7 @@ final class ChainTests: XCTestCase {
         // Text that stresses canonical JSON: non-ASCII, escapes, astral characters, numbers.
         let input = [
             #"{"type":"SettingsChanged","data":{"company":"Officina \"Demo\" S.r.l. — €","timezone":"Europe/Rome","reminder":{"leadDays":5,"everyDays":7,"template":"default"}}}"#,
-            #"{"type":"ClientRegistered","data":{"client":"C😀","name":"Caffè\tRossi\u0001 \u2028 דּ","locale":"en"},"meta":{"b":"2","a":"1","€":"x"}}"#,
+            #"{"type":"ClientRegistered","data":{"client":"C😀","name":"Caffè Rossi \u2028 דּ","locale":"en"},"meta":{"b":"2\t\u0001","a":"1","€":"x"}}"#,
             #"{"type":"CreditLimitSet","data":{"client":"C😀","limit":"1000","warnAt":75},"key":"lim-1"}"#,
         ].joined(separator: "\n")
         assertExit(try harness.run(["append", "-"], input: input), 0)

@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "Receivables", targets: ["Receivables"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .executable(name: "receivables", targets: ["ReceivablesCLI"]),
     ],
     targets: [
@@ -21,9 +22,11 @@ let package = Package(
         ),
         .target(name: "EventLog", dependencies: ["CLMDB", "CCrypto"]),
         .target(name: "Receivables", dependencies: ["EventLog"]),
-        .executableTarget(name: "ReceivablesCLI", dependencies: ["EventLog", "Receivables"]),
+        .target(name: "Reports", dependencies: ["Receivables"]),
+        .executableTarget(name: "ReceivablesCLI", dependencies: ["EventLog", "Receivables", "Reports"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "ReceivablesTests", dependencies: ["Receivables"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["EventLog", "Receivables"]

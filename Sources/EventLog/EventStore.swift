@@ -182,7 +182,7 @@ public final class EventStore: Sendable {
         try read { transaction in try self.head(in: transaction) }
     }
 
-    func head(in transaction: Transaction) throws -> LogHead {
+    public func head(in transaction: Transaction) throws -> LogHead {
         guard let bytes = try transaction.get(meta, Array("head".utf8)) else { return .empty }
         return try bytes.withUnsafeBytes { raw in
             var reader = ByteReader(bytes: raw)
@@ -217,6 +217,39 @@ public final class EventStore: Sendable {
                 throw EventStoreError.corruptRecord(seq: seq, reason: error.reason)
             }
         }
+    }
+
+    /// Calls `body` for each record from `first` through `last`, inside one given snapshot.
+    public func forEachRecord(in transaction: Transaction, from first: UInt64 = 1, through last: UInt64,
+                              _ body: (Record) throws -> Void) throws {
+        let cursor = try transaction.cursor(log)
+        var entry = try cursor.seek(atOrAfter: max(first, 1).bigEndianBytes)
+        while let current = entry {
+            guard let seq = UInt64(bigEndianBytes: current.key) else {
+                throw EventStoreError.corruptRecord(seq: first, reason: "a log key is not 8 bytes")
+            }
+            if seq > last { break }
+            do {
+                try body(try RecordCodec.decode(seq: seq, current.value))
+            } catch let error as RecordCodec.DecodeError {
+                throw EventStoreError.corruptRecord(seq: seq, reason: error.reason)
+            }
+            entry = try cursor.next()
+        }
+    }
+
+    /// The seqs of a stream's records, in order.
+    public func seqs(ofStream stream: String, in transaction: Transaction) throws -> [UInt64] {
+        var prefix = Array(stream.utf8)
+        prefix.append(0)
+        var seqs: [UInt64] = []
+        let cursor = try transaction.cursor(streamIndex)
+        var entry = try cursor.seek(atOrAfter: prefix)
+        while let current = entry, current.key.count == prefix.count + 8, current.key.starts(with: prefix) {
+            if let seq = UInt64(bigEndianBytes: current.value) { seqs.append(seq) }
+            entry = try cursor.next()
+        }
+        return seqs
     }
 
     /// Calls `body` for each record from `first` through `last` (default: the head), reading in

@@ -256,9 +256,9 @@ public struct ByteWriter {
 
 extension UInt64 {
     /// The big-endian bytes, so that LMDB's byte order is numeric order.
-    var bigEndianBytes: [UInt8] { withUnsafeBytes(of: self.bigEndian) { Array($0) } }
+    public var bigEndianBytes: [UInt8] { withUnsafeBytes(of: self.bigEndian) { Array($0) } }
 
-    init?(bigEndianBytes bytes: UnsafeRawBufferPointer) {
+    public init?(bigEndianBytes bytes: UnsafeRawBufferPointer) {
         guard bytes.count == 8 else { return nil }
         var value: UInt64 = 0
         withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: bytes) }

@@ -111,10 +111,14 @@ struct DomainSession {
         let clientID = try Fold.client(of: event, in: state)
         let before = try clientID.flatMap { try state.client($0) }?.creditStatus()
         try Fold.apply(event, to: &state)
+        if !event.type.isMasterData { state.noteEffective(effective) }
         if let clientID, let after = try state.client(clientID)?.creditStatus() {
+            state.noteClientEvent(client: clientID, seq: seq)
             let from = before ?? .none
             if from != after {
-                alerts.append(CreditAlert(client: clientID, seq: seq, date: effective, from: from, to: after))
+                let alert = CreditAlert(client: clientID, seq: seq, date: effective, from: from, to: after)
+                alerts.append(alert)
+                state.noteAlert(alert)
             }
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import EventLog
 import Receivables
+import Reports
 
 /// What every command can be given.
 let globalOptions = [
@@ -11,6 +12,9 @@ let globalOptions = [
     OptionSpec(name: "--format", valueName: "FORMAT", help: "table, json or csv (default: table on a terminal, json otherwise)"),
     OptionSpec(name: "--help", valueName: nil, help: "show this help"),
 ]
+
+let asOfOption = OptionSpec(name: "--as-of", valueName: "DATE", help: "the business date to look at (default: today)")
+let knownAtOption = OptionSpec(name: "--known-at", valueName: "TIMESTAMP", help: "only what was recorded by then, e.g. 2026-07-15T00:00:00.000Z")
 
 let commandSpecs: [CommandSpec] = [
     CommandSpec(name: "init", summary: "create an empty store"),
@@ -27,6 +31,35 @@ let commandSpecs: [CommandSpec] = [
         name: "restore", summary: "make a new store from an export, checking every hash",
         positionals: [PositionalSpec(name: "FILE", help: "an export file, or - for standard input")]),
     CommandSpec(name: "verify", summary: "check the hash chain and the indexes; name the first bad seq"),
+    CommandSpec(
+        name: "calendar", summary: "deadlines by day, week or month",
+        options: [OptionSpec(name: "--from", valueName: "DATE", help: "first due date (YYYY-MM-DD)"),
+                  OptionSpec(name: "--to", valueName: "DATE", help: "last due date"),
+                  OptionSpec(name: "--view", valueName: "day|week|month", help: "how to group (default month)"),
+                  OptionSpec(name: "--client", valueName: "ID", help: "only this client's deadlines"),
+                  OptionSpec(name: "--status", valueName: "LIST", help: "only these statuses, e.g. open,overdue"),
+                  asOfOption, knownAtOption]),
+    CommandSpec(
+        name: "aging", summary: "the aging table: what is due and overdue, by bucket",
+        options: [asOfOption, knownAtOption,
+                  OptionSpec(name: "--client", valueName: "ID", help: "only this client"),
+                  OptionSpec(name: "--buckets", valueName: "EDGES", help: "bucket edges in days (default 30,60,90)")]),
+    CommandSpec(
+        name: "client", summary: "one client's history, exposure and credit status",
+        positionals: [PositionalSpec(name: "CLIENT", help: "the client id")],
+        options: [asOfOption, knownAtOption]),
+    CommandSpec(
+        name: "exposure", summary: "credit exposure over time, against the limit",
+        positionals: [PositionalSpec(name: "CLIENT", help: "the client id (default: all clients)", isRequired: false)],
+        options: [OptionSpec(name: "--from", valueName: "DATE", help: "first date"),
+                  OptionSpec(name: "--to", valueName: "DATE", help: "last date"),
+                  OptionSpec(name: "--step", valueName: "day|week|month", help: "one point per period (default month)"),
+                  knownAtOption]),
+    CommandSpec(
+        name: "credit-check", summary: "would a new invoice of this amount pass the client's credit limit",
+        positionals: [PositionalSpec(name: "CLIENT", help: "the client id")],
+        options: [OptionSpec(name: "--amount", valueName: "AMOUNT", help: "the amount of the new invoice, e.g. 2500.00"),
+                  asOfOption, knownAtOption]),
     CommandSpec(
         name: "demo", summary: "build a demo store from a seeded generator and show what it holds",
         options: [OptionSpec(name: "--seed", valueName: "N", help: "the generator's seed (default 20260101)"),
@@ -115,6 +148,11 @@ struct CommandContext {
         case "restore": try restore()
         case "verify": try verify()
         case "demo": try demo()
+        case "calendar": try calendar()
+        case "aging": try aging()
+        case "client": try clientHistory()
+        case "exposure": try exposure()
+        case "credit-check": try creditCheck()
         default: throw CommandFailure(exitCode: .usage, message: "unknown command \(arguments.command.name)")
         }
     }

@@ -59,7 +59,7 @@ public enum Decision {
         }
         /// Explicit allocations (CONTRACT 5.2): each to a live deadline of the payment's client,
         /// at most its outstanding (counting earlier entries of the same list), in all at most `available`.
-        func checkAllocations(_ allocations: [Allocation], client: String, available: Money, availableName: String) throws {
+        func checkAllocations(_ allocations: [Allocation], client: String, available: Money, availableName: String, rule: String) throws {
             var taken: [String: Money] = [:]
             var total = Money.zero
             for (index, allocation) in allocations.enumerated() {
@@ -79,7 +79,7 @@ public enum Decision {
                 total = total + allocation.amount
             }
             guard total <= available else {
-                throw reject("allocations", "they add up to \(shown(total)), more than the \(availableName) \(shown(available))", "allocationsExceedPayment")
+                throw reject("allocations", "they add up to \(shown(total)), more than the \(availableName) \(shown(available))", rule)
             }
         }
 
@@ -193,7 +193,8 @@ public enum Decision {
                 byInvoice = invoice
             }
             if let allocations = e.allocations {
-                try checkAllocations(allocations, client: e.client, available: e.amount, availableName: "payment's amount")
+                try checkAllocations(allocations, client: e.client, available: e.amount, availableName: "payment's amount",
+                                     rule: "allocationsExceedPayment")
             } else if let invoice = byInvoice {
                 // The engine's decision is recorded in the event, so every later fold uses it.
                 let made = try allocateByInvoice(invoice, amount: e.amount, in: state)
@@ -206,7 +207,8 @@ public enum Decision {
             guard payment.status != .bounced else {
                 throw reject("payment", "payment \"\(e.payment)\" bounced; it counts for nothing", "paymentBounced")
             }
-            try checkAllocations(e.allocations, client: payment.client, available: payment.unallocated, availableName: "payment's unallocated remainder")
+            try checkAllocations(e.allocations, client: payment.client, available: payment.unallocated, availableName: "payment's unallocated remainder",
+                                 rule: "allocationsExceedUnallocated")
             return event
 
         case .paymentCleared(let e):

@@ -16,6 +16,10 @@ struct StoredState: StateStore {
     private var templates: [String: TemplateState] = [:]
     private var reminders: Set<String> = []
     private var dirty: Set<String> = []
+    private var clientEvents: [[UInt8]] = []
+    private var newAlerts: [CreditAlert] = []
+    private var maximumEffective: Day?
+    private var maximumEffectiveChanged = false
 
     enum Prefix: UInt8 {
         case settings = 0x53  // "S"
@@ -27,6 +31,27 @@ struct StoredState: StateStore {
         case templateName = 0x54  // "T": a template id that has at least one saved variant
         case reminder = 0x72  // "r", deadline and slot
         case blob = 0x62      // "b", sha256 and size
+        // Read-model indexes, kept in step with the entities at flush.
+        case dueIndex = 0x44      // "D": due date, deadline id — every live deadline
+        case openIndex = 0x4F     // "O": due date, deadline id — live deadlines with something outstanding
+        case clientEntity = 0x58  // "X": client, "d" or "p", id — a client's deadlines and payments
+        case clientEvent = 0x78   // "x": client, seq — the events about a client, in log order
+        case alert = 0x61         // "a": client, seq — credit alerts
+        case maximumEffective = 0x45  // "E": the latest effective date of any non-master event
+    }
+
+    /// A due date as 4 bytes that sort like the dates.
+    static func sortableDay(_ day: Day) -> [UInt8] {
+        let biased = UInt32(bitPattern: day.daysSinceEpoch) ^ 0x8000_0000
+        return withUnsafeBytes(of: biased.bigEndian) { Array($0) }
+    }
+
+    static func dayKey(_ prefix: Prefix, _ day: Day, _ id: String) -> [UInt8] {
+        [prefix.rawValue] + sortableDay(day) + Array(id.utf8)
+    }
+
+    static func seqKey(_ prefix: Prefix, _ client: String, _ seq: UInt64) -> [UInt8] {
+        key(prefix, client) + [0] + seq.bigEndianBytes
     }
 
     static func key(_ prefix: Prefix, _ parts: String...) -> [UInt8] {
@@ -47,7 +72,27 @@ struct StoredState: StateStore {
             settings = SettingsState()
         }
         originalSettings = settings
+        if let bytes = try transaction.get(database, [Prefix.maximumEffective.rawValue]) {
+            maximumEffective = bytes.withUnsafeBytes { raw -> Day? in var reader = ByteReader(bytes: raw); return reader.day() }
+        }
     }
+
+    /// The latest effective date of any event that is filtered by asOf: an as-of date on or after
+    /// it sees the whole log, so the stored state answers exactly.
+    var latestEffective: Day? { maximumEffective }
+
+    mutating func noteEffective(_ day: Day) {
+        if maximumEffective == nil || day > maximumEffective! {
+            maximumEffective = day
+            maximumEffectiveChanged = true
+        }
+    }
+
+    mutating func noteClientEvent(client: String, seq: UInt64) {
+        clientEvents.append(Self.seqKey(.clientEvent, client, seq))
+    }
+
+    mutating func noteAlert(_ alert: CreditAlert) { newAlerts.append(alert) }
 
     private func load<T: StateCodable>(_ key: [UInt8]) throws -> T? {
         try key.withUnsafeBytes { keyBytes in
@@ -106,7 +151,8 @@ struct StoredState: StateStore {
         reminders.insert(String(decoding: Self.key(.reminder, deadline, slot.description), as: UTF8.self))
     }
 
-    /// Puts everything changed since the state was opened.
+    /// Puts everything changed since the state was opened, and moves the read-model index
+    /// entries of changed deadlines and payments.
     func flush() throws {
         if settings != originalSettings { try transaction.put(database, Self.key(.settings), settings.encoded()) }
         for key in dirty {
@@ -115,14 +161,54 @@ struct StoredState: StateStore {
             switch kind {
             case "c": try transaction.put(database, Self.key(.client, id), clients[id]!.encoded())
             case "i": try transaction.put(database, Self.key(.invoice, id), invoices[id]!.encoded())
-            case "d": try transaction.put(database, Self.key(.deadline, id), deadlines[id]!.encoded())
-            default: try transaction.put(database, Self.key(.payment, id), payments[id]!.encoded())
+            case "d":
+                let deadline = deadlines[id]!
+                let previous: DeadlineState? = try load(Self.key(.deadline, id))
+                try transaction.put(database, Self.key(.deadline, id), deadline.encoded())
+                try reindex(previous, deadline)
+            default:
+                let payment = payments[id]!
+                if try !exists(Self.key(.payment, id)) {
+                    try transaction.put(database, Self.key(.clientEntity, payment.client, "p", id), [])
+                }
+                try transaction.put(database, Self.key(.payment, id), payment.encoded())
             }
+        }
+        for key in clientEvents { try transaction.put(database, key, []) }
+        for alert in newAlerts {
+            var writer = ByteWriter()
+            writer.day(alert.date)
+            writer.text(alert.from.rawValue)
+            writer.text(alert.to.rawValue)
+            try transaction.put(database, Self.seqKey(.alert, alert.client, alert.seq), writer.bytes)
+        }
+        if maximumEffectiveChanged, let maximumEffective {
+            var writer = ByteWriter()
+            writer.day(maximumEffective)
+            try transaction.put(database, [Prefix.maximumEffective.rawValue], writer.bytes)
         }
         for (key, template) in templates {
             try transaction.put(database, Array(key.utf8), template.encoded())
             try transaction.put(database, Self.key(.templateName, template.template), [])
         }
         for key in reminders { try transaction.put(database, Array(key.utf8), []) }
+    }
+
+    /// Keeps the due-date and open-deadline indexes in step with one deadline's change.
+    private func reindex(_ previous: DeadlineState?, _ current: DeadlineState) throws {
+        if previous == nil {
+            try transaction.put(database, Self.key(.clientEntity, current.client, "d", current.id), [])
+        }
+        let wasListed = previous.map { $0.isLive } ?? false
+        let wasOpen = previous.map { $0.isLive && $0.outstanding.isPositive } ?? false
+        let isListed = current.isLive
+        let isOpen = current.isLive && current.outstanding.isPositive
+        let moved = previous.map { $0.due != current.due } ?? false
+        if let previous {
+            if wasListed && (!isListed || moved) { try transaction.delete(database, Self.dayKey(.dueIndex, previous.due, previous.id)) }
+            if wasOpen && (!isOpen || moved) { try transaction.delete(database, Self.dayKey(.openIndex, previous.due, previous.id)) }
+        }
+        if isListed && (!wasListed || moved) { try transaction.put(database, Self.dayKey(.dueIndex, current.due, current.id), []) }
+        if isOpen && (!wasOpen || moved) { try transaction.put(database, Self.dayKey(.openIndex, current.due, current.id), []) }
     }
 }

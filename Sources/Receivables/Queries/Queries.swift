@@ -1,0 +1,223 @@
+import EventLog
+
+/// Why a query could not be answered.
+public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownClient(String)
+    case invalidRange(from: Day, to: Day)
+    case store(String)
+
+    public var description: String {
+        switch self {
+        case .unknownClient(let id): return "no client \"\(id)\" is registered"
+        case .invalidRange(let from, let to): return "the range ends (\(to)) before it starts (\(from))"
+        case .store(let text): return text
+        }
+    }
+}
+
+extension ReceivablesStore {
+    // MARK: Choosing the source
+
+    /// Runs `body` on the state `scope` asks for, in one read snapshot. The stored read models
+    /// answer when they are exact for the scope: nothing recorded after `knownAt`, and no event
+    /// with an effective date after `asOf`. Otherwise the log is replayed into memory, filtered as
+    /// CONTRACT 5 says — for one client, only that client's events and the settings.
+    func withSource<Result>(_ scope: QueryScope, client: String? = nil,
+                            _ body: (any ReadModelSource, _ alerts: (String) throws -> [CreditAlert]) throws -> Result) throws -> Result {
+        try events.read { transaction in
+            let stored = try StoredState(transaction: transaction, database: state)
+            let head = try events.head(in: transaction)
+            let knownSeq = try knownPosition(scope.knownAt, head: head, in: transaction)
+            let exact = knownSeq == head.lastSeq && (stored.latestEffective.map { $0 <= scope.asOf } ?? true)
+            let alerts: (String) throws -> [CreditAlert] = { id in
+                try stored.alerts(ofClient: id).filter { $0.seq <= knownSeq && $0.date <= scope.asOf }
+            }
+            if exact { return try body(stored, alerts) }
+            let replayed = try replay(through: knownSeq, asOf: scope.asOf, client: client, stored: stored, in: transaction)
+            return try body(replayed, alerts)
+        }
+    }
+
+    /// The last seq recorded at or before `knownAt` (the head when nil). recordedAt never
+    /// decreases along the log, so a binary search finds it.
+    func knownPosition(_ knownAt: Timestamp?, head: LogHead, in transaction: Transaction) throws -> UInt64 {
+        guard let knownAt, knownAt < head.lastRecordedAt else { return head.lastSeq }
+        var low: UInt64 = 0, high = head.lastSeq
+        while low < high {
+            let middle = low + (high - low + 1) / 2
+            guard let record = try events.record(middle, in: transaction) else {
+                throw EventStoreError.corruptRecord(seq: middle, reason: "the record is missing")
+            }
+            if record.recordedAt <= knownAt { low = middle } else { high = middle - 1 }
+        }
+        return low
+    }
+
+    /// The fold of the events recorded through `knownSeq` whose effective date is on or before
+    /// `asOf` (master data: whatever its date). With a client, only its events and the settings.
+    func replay(through knownSeq: UInt64, asOf: Day, client: String?, stored: StoredState,
+                in transaction: Transaction) throws -> MemoryState {
+        var memory = MemoryState()
+        func take(_ record: Record) throws {
+            guard let type = EventType(rawValue: record.type) else { return }
+            if !type.isMasterData {
+                guard let effective = Day(iso: record.effective), effective <= asOf else { return }
+            }
+            let event = try DomainEvent.decode(type: type, data: try record.data(), currency: memory.settings.currency)
+            try Fold.apply(event, to: &memory)
+        }
+        if let client {
+            var seqs = try stored.eventSeqs(ofClient: client)
+            seqs += try events.seqs(ofStream: "settings", in: transaction)
+            seqs.sort()
+            for seq in seqs where seq <= knownSeq {
+                guard let record = try events.record(seq, in: transaction) else { continue }
+                try take(record)
+            }
+        } else {
+            try events.forEachRecord(in: transaction, through: knownSeq, take)
+        }
+        return memory
+    }
+
+    // MARK: The queries
+
+    /// The aging table (CONTRACT 7): every live deadline with something outstanding as of the date.
+    public func aging(_ scope: QueryScope, client clientFilter: String? = nil, buckets: AgingBuckets = .standard) throws -> AgingReport {
+        try withSource(scope, client: clientFilter) { source, _ in
+            if let clientFilter, try source.client(clientFilter) == nil { throw QueryError.unknownClient(clientFilter) }
+            let names = buckets.names
+            var rows: [AgingRow] = []
+            var totals = BucketTotals(names: names)
+            var perClient: [String: BucketTotals] = [:]
+            for deadline in try source.openDeadlines() where clientFilter == nil || deadline.client == clientFilter {
+                let daysToDue = scope.asOf.days(to: deadline.due)
+                let daysOverdue = max(0, -daysToDue)
+                let bucket = buckets.name(daysOverdue: daysOverdue)
+                rows.append(AgingRow(deadline: deadline.id, client: deadline.client, invoice: deadline.invoice, due: deadline.due,
+                                     daysToDue: daysToDue, daysOverdue: daysOverdue, bucket: bucket, amount: deadline.amount,
+                                     paid: deadline.paid, pending: deadline.pending, outstanding: deadline.outstanding,
+                                     reminders: deadline.reminders.count))
+                totals.add(deadline.outstanding, to: bucket)
+                perClient[deadline.client, default: BucketTotals(names: names)].add(deadline.outstanding, to: bucket)
+            }
+            var clients: [(client: String, name: String, totals: BucketTotals)] = []
+            for id in perClient.keys.sorted() {
+                clients.append((id, try source.client(id)?.name ?? id, perClient[id]!))
+            }
+            return AgingReport(scope: scope, buckets: names, rows: rows, clients: clients, totals: totals)
+        }
+    }
+
+    /// Deadlines by period (CONTRACT 7): every live deadline whose current due date is in range.
+    public func calendar(from: Day, to: Day, view: CalendarView, client clientFilter: String? = nil,
+                         statuses: Set<DeadlineStatus>? = nil, scope: QueryScope) throws -> CalendarReport {
+        guard from <= to else { throw QueryError.invalidRange(from: from, to: to) }
+        return try withSource(scope, client: clientFilter) { source, _ in
+            var periods: [CalendarPeriod] = []
+            var names: [String: String] = [:]
+            for deadline in try source.liveDeadlines(dueFrom: from, through: to) where clientFilter == nil || deadline.client == clientFilter {
+                let entry = try calendarEntry(deadline, asOf: scope.asOf, source: source, names: &names)
+                if let statuses, !statuses.contains(entry.status) { continue }
+                let period = view.period(of: deadline.due)
+                if periods.last?.period != period.key {
+                    periods.append(CalendarPeriod(period: period.key, from: period.from, to: period.to, total: .zero, deadlines: []))
+                }
+                periods[periods.count - 1].deadlines.append(entry)
+                periods[periods.count - 1].total = periods[periods.count - 1].total + entry.outstanding
+            }
+            return CalendarReport(from: from, to: to, view: view, periods: periods)
+        }
+    }
+
+    func calendarEntry(_ deadline: DeadlineState, asOf: Day, source: any ReadModelSource,
+                       names: inout [String: String]) throws -> CalendarEntry {
+        let clientName: String
+        if let known = names[deadline.client] {
+            clientName = known
+        } else {
+            clientName = try source.client(deadline.client)?.name ?? deadline.client
+            names[deadline.client] = clientName
+        }
+        return CalendarEntry(deadline: deadline.id, due: deadline.due, client: deadline.client, clientName: clientName,
+                             invoice: deadline.invoice, description: deadline.description, amount: deadline.amount,
+                             outstanding: deadline.outstanding, status: deadline.status(asOf: asOf),
+                             reminders: deadline.reminders, postponedFrom: deadline.firstDue != deadline.due ? deadline.firstDue : nil)
+    }
+
+    /// One client's history (CONTRACT 7).
+    public func client(_ id: String, scope: QueryScope) throws -> ClientReport {
+        try withSource(scope, client: id) { source, alerts in
+            guard let client = try source.client(id) else { throw QueryError.unknownClient(id) }
+            var names = [id: client.name]
+            let deadlines = try source.deadlines(ofClient: id).map { try calendarEntry($0, asOf: scope.asOf, source: source, names: &names) }
+            let payments = try source.payments(ofClient: id).map { payment in
+                PaymentEntry(payment: payment.id, amount: payment.amount, received: payment.received, method: payment.method,
+                             status: payment.status, unallocated: payment.unallocated, allocations: payment.allocations,
+                             documents: payment.documents, reference: payment.reference)
+            }
+            return ClientReport(client: client, exposure: client.exposure, pendingPayments: client.pendingPayments,
+                                onAccount: client.onAccount, available: client.limit.map { $0 - client.exposure },
+                                creditStatus: client.creditStatus(), deadlines: deadlines, payments: payments, alerts: try alerts(id))
+        }
+    }
+
+    /// Would a new invoice of `amount` pass the client's limit (CONTRACT 7)?
+    public func creditCheck(_ id: String, amount: Money, scope: QueryScope) throws -> CreditCheckReport {
+        try withSource(scope, client: id) { source, _ in
+            guard let client = try source.client(id) else { throw QueryError.unknownClient(id) }
+            return CreditCheckReport(client: id, limit: client.limit, exposure: client.exposure, pendingPayments: client.pendingPayments,
+                                     onAccount: client.onAccount, requested: amount, after: client.exposure + amount,
+                                     available: client.limit.map { $0 - client.exposure }, creditStatus: client.creditStatus(adding: amount))
+        }
+    }
+
+    /// Exposure over time (CONTRACT 7): a point at the last day of each step period from the
+    /// period holding `from`, the last clipped to `to`; each the exposure as of that date.
+    public func exposure(client clientFilter: String?, from: Day, to: Day, step: ExposureStep, knownAt: Timestamp?) throws -> ExposureReport {
+        guard from <= to else { throw QueryError.invalidRange(from: from, to: to) }
+        var dates: [Day] = []
+        var day = from
+        while true {
+            let end: Day
+            switch step {
+            case .day: end = day
+            case .week: end = day.endOfISOWeek
+            case .month: end = day.endOfMonth
+            }
+            dates.append(min(end, to))
+            if end >= to { break }
+            day = end.adding(days: 1)
+        }
+        var points: [ExposurePoint] = []
+        for date in dates {
+            let point: ExposurePoint = try withSource(QueryScope(asOf: date, knownAt: knownAt), client: clientFilter) { source, _ in
+                if let clientFilter {
+                    guard let client = try source.client(clientFilter) else {
+                        // Before the client was registered it had no exposure.
+                        return ExposurePoint(date: date, exposure: .zero, limit: nil)
+                    }
+                    return ExposurePoint(date: date, exposure: client.exposure, limit: client.limit)
+                }
+                let total = try source.allClients().reduce(Money.zero) { $0 + $1.exposure }
+                return ExposurePoint(date: date, exposure: total, limit: nil)
+            }
+            points.append(point)
+        }
+        if let clientFilter, try withSource(QueryScope(asOf: to, knownAt: knownAt), client: clientFilter, { source, _ in try source.client(clientFilter) }) == nil {
+            // A client unknown even at the end of the range is a mistake, not a row of zeros.
+            throw QueryError.unknownClient(clientFilter)
+        }
+        return ExposureReport(client: clientFilter, from: from, to: to, step: step, points: points)
+    }
+
+    /// The store's currency, for printing answers.
+    public func currency() throws -> Currency {
+        try events.read { transaction in try StoredState(transaction: transaction, database: state).settings.currency }
+    }
+
+    /// The store's time zone, for "today".
+    public func timeZone() throws -> TimeZoneRule {
+        try events.read { transaction in try StoredState(transaction: transaction, database: state).settings.timeZone }
+    }
+}

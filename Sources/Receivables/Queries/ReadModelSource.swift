@@ -1,0 +1,133 @@
+import EventLog
+
+/// What the queries read: the state of some moment, with the lists the read models keep.
+/// The stored read models answer for the whole log; a replay into memory answers for any
+/// as-of date and known-at time. The answers are computed by the same code from either.
+public protocol ReadModelSource {
+    var settings: SettingsState { get }
+    func client(_ id: String) throws -> ClientState?
+    func deadline(_ id: String) throws -> DeadlineState?
+    func invoice(_ id: String) throws -> InvoiceState?
+    /// Every client, by id.
+    func allClients() throws -> [ClientState]
+    /// Live deadlines whose current due date is in `from...to`, by due date then id.
+    func liveDeadlines(dueFrom from: Day, through to: Day) throws -> [DeadlineState]
+    /// Live deadlines with something outstanding, by due date then id.
+    func openDeadlines() throws -> [DeadlineState]
+    /// A client's deadlines of every status, by due date then id.
+    func deadlines(ofClient client: String) throws -> [DeadlineState]
+    /// A client's payments, by received date then id.
+    func payments(ofClient client: String) throws -> [PaymentState]
+}
+
+func byDueThenID(_ a: DeadlineState, _ b: DeadlineState) -> Bool { (a.due, a.id) < (b.due, b.id) }
+func byReceivedThenID(_ a: PaymentState, _ b: PaymentState) -> Bool { (a.received, a.id) < (b.received, b.id) }
+
+extension MemoryState: ReadModelSource {
+    public func allClients() -> [ClientState] { clients.values.sorted { $0.id < $1.id } }
+    public func liveDeadlines(dueFrom from: Day, through to: Day) -> [DeadlineState] {
+        deadlinesByID.values.filter { $0.isLive && $0.due >= from && $0.due <= to }.sorted(by: byDueThenID)
+    }
+    public func openDeadlines() -> [DeadlineState] {
+        deadlinesByID.values.filter { $0.isLive && $0.outstanding.isPositive }.sorted(by: byDueThenID)
+    }
+    public func deadlines(ofClient client: String) -> [DeadlineState] {
+        deadlinesByID.values.filter { $0.client == client }.sorted(by: byDueThenID)
+    }
+    public func payments(ofClient client: String) -> [PaymentState] {
+        payments.values.filter { $0.client == client }.sorted(by: byReceivedThenID)
+    }
+}
+
+extension StoredState: ReadModelSource {
+    /// Calls `body` with the rest of each key that starts with `prefix`, in key order.
+    func scan(prefix: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        let cursor = try transaction.cursor(database)
+        var entry = try cursor.seek(atOrAfter: prefix)
+        while let current = entry, current.key.starts(with: prefix) {
+            let rest = UnsafeRawBufferPointer(rebasing: current.key[prefix.count...])
+            if try !body(rest) { return }
+            entry = try cursor.next()
+        }
+    }
+
+    func allClients() throws -> [ClientState] {
+        var clients: [ClientState] = []
+        let cursor = try transaction.cursor(database)
+        let prefix = Self.key(.client)
+        var entry = try cursor.seek(atOrAfter: prefix)
+        while let current = entry, current.key.starts(with: prefix) {
+            clients.append(try ClientState.decoded(current.value))
+            entry = try cursor.next()
+        }
+        return clients.sorted { $0.id < $1.id }
+    }
+
+    private func deadlines(inDayIndex prefix: Prefix, from: Day?, through: Day?) throws -> [DeadlineState] {
+        var ids: [String] = []
+        let start = [prefix.rawValue] + (from.map(Self.sortableDay) ?? [])
+        let end = through.map(Self.sortableDay)
+        let cursor = try transaction.cursor(database)
+        var entry = try cursor.seek(atOrAfter: start)
+        while let current = entry, current.key.count >= 5, current.key[0] == prefix.rawValue {
+            if let end, end.lexicographicallyPrecedes(current.key[1..<5]) { break }
+            ids.append(String(decoding: UnsafeRawBufferPointer(rebasing: current.key[5...]), as: UTF8.self))
+            entry = try cursor.next()
+        }
+        return try ids.compactMap { try deadline($0) }
+    }
+
+    func liveDeadlines(dueFrom from: Day, through to: Day) throws -> [DeadlineState] {
+        try deadlines(inDayIndex: .dueIndex, from: from, through: to)
+    }
+
+    func openDeadlines() throws -> [DeadlineState] {
+        try deadlines(inDayIndex: .openIndex, from: nil, through: nil)
+    }
+
+    private func entityIDs(ofClient client: String, kind: String) throws -> [String] {
+        var ids: [String] = []
+        try scan(prefix: Self.key(.clientEntity, client, kind) + [0]) { rest in
+            ids.append(String(decoding: rest, as: UTF8.self))
+            return true
+        }
+        return ids
+    }
+
+    func deadlines(ofClient client: String) throws -> [DeadlineState] {
+        try entityIDs(ofClient: client, kind: "d").compactMap { try deadline($0) }.sorted(by: byDueThenID)
+    }
+
+    func payments(ofClient client: String) throws -> [PaymentState] {
+        try entityIDs(ofClient: client, kind: "p").compactMap { try payment($0) }.sorted(by: byReceivedThenID)
+    }
+
+    /// The client's credit alerts, in seq order.
+    func alerts(ofClient client: String) throws -> [CreditAlert] {
+        var alerts: [CreditAlert] = []
+        let cursor = try transaction.cursor(database)
+        let prefix = Self.key(.alert, client) + [0]
+        var entry = try cursor.seek(atOrAfter: prefix)
+        while let current = entry, current.key.starts(with: prefix) {
+            guard let seq = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...])) else {
+                throw StateDecodeError(entity: "a credit alert")
+            }
+            var reader = ByteReader(bytes: current.value)
+            guard let date = reader.day(), let from = reader.text().flatMap(CreditStatus.init(rawValue:)),
+                  let to = reader.text().flatMap(CreditStatus.init(rawValue:)) else { throw StateDecodeError(entity: "a credit alert") }
+            alerts.append(CreditAlert(client: client, seq: seq, date: date, from: from, to: to))
+            entry = try cursor.next()
+        }
+        return alerts
+    }
+
+    /// The seqs of the events about a client, in log order.
+    func eventSeqs(ofClient client: String) throws -> [UInt64] {
+        var seqs: [UInt64] = []
+        try scan(prefix: Self.key(.clientEvent, client) + [0]) { rest in
+            if let seq = UInt64(bigEndianBytes: rest) { seqs.append(seq) }
+            return true
+        }
+        return seqs
+    }
+}

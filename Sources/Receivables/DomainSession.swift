@@ -19,10 +19,14 @@ struct DomainSession {
     var state: StoredState
     private(set) var alerts: [CreditAlert] = []
 
-    init(store: ReceivablesStore, writer: LogWriter) throws {
+    init(store: ReceivablesStore, writer: LogWriter, database: Database? = nil) throws {
         self.store = store
         self.writer = writer
-        self.state = try StoredState(transaction: writer.transaction, database: store.state)
+        if let database {
+            self.state = try StoredState(transaction: writer.transaction, database: database)
+            return
+        }
+        self.state = try StoredState(transaction: writer.transaction, database: try store.state(writer.transaction))
     }
 
     struct Appended {
@@ -93,6 +97,15 @@ struct DomainSession {
         try fold(event, seq: record.seq, effective: effective)
     }
 
+    /// Folds a record already in the log (a rebuild), with its recorded effective date.
+    mutating func refold(_ record: Record) throws {
+        guard let type = EventType(rawValue: record.type), let effective = Day(iso: record.effective) else {
+            throw EventStoreError.corruptRecord(seq: record.seq, reason: "unknown event type or effective date")
+        }
+        let event = try DomainEvent.decode(type: type, data: try record.data(), currency: state.settings.currency)
+        try fold(event, seq: record.seq, effective: effective)
+    }
+
     /// The business date of an event (CONTRACT 3.3).
     func effectiveDay(of event: DomainEvent, stated: Day?) -> Day {
         switch event {
@@ -112,8 +125,10 @@ struct DomainSession {
         let before = try clientID.flatMap { try state.client($0) }?.creditStatus()
         try Fold.apply(event, to: &state)
         if !event.type.isMasterData { state.noteEffective(effective) }
-        if let clientID, let after = try state.client(clientID)?.creditStatus() {
+        if let clientID, let client = try state.client(clientID) {
+            let after = client.creditStatus()
             state.noteClientEvent(client: clientID, seq: seq)
+            if !event.type.isMasterData { try state.noteExposure(of: client, effective: effective) }
             let from = before ?? .none
             if from != after {
                 let alert = CreditAlert(client: clientID, seq: seq, date: effective, from: from, to: after)
@@ -125,5 +140,37 @@ struct DomainSession {
 
     func finish() throws {
         try state.flush()
+        for client in state.clientsToRecompute.sorted() {
+            try recomputeExposure(of: client)
+        }
+    }
+
+    /// A client's exposure series from scratch: for each date one of its events is dated, the
+    /// exposure of the fold of its events dated on or before it (CONTRACT 5). Needed only when
+    /// an event is dated before the client's last change point.
+    private func recomputeExposure(of client: String) throws {
+        let transaction = writer.transaction
+        let stored = try StoredState(transaction: transaction, database: state.database)
+        var seqs = try stored.eventSeqs(ofClient: client)
+        seqs += try store.events.seqs(ofStream: "settings", in: transaction)
+        seqs.sort()
+        var records: [(effective: Day, type: EventType, event: DomainEvent?, record: Record)] = []
+        for seq in seqs {
+            guard let record = try store.events.record(seq, in: transaction), let type = EventType(rawValue: record.type),
+                  let effective = Day(iso: record.effective) else { continue }
+            records.append((effective, type, nil, record))
+        }
+        let dates = Set(records.filter { !$0.type.isMasterData }.map(\.effective)).sorted()
+        var series: [ExposurePointValue] = []
+        for date in dates {
+            var memory = MemoryState()
+            for item in records where item.type.isMasterData || item.effective <= date {
+                let event = try DomainEvent.decode(type: item.type, data: try item.record.data(), currency: memory.settings.currency)
+                try Fold.apply(event, to: &memory)
+            }
+            let value = memory.client(client)
+            series.append(ExposurePointValue(day: date, exposure: value?.exposure ?? .zero, limit: value?.limit))
+        }
+        try stored.replaceExposureSeries(ofClient: client, with: series)
     }
 }

@@ -5,14 +5,30 @@ import EventLog
 public final class ReceivablesStore: Sendable {
     public let events: EventStore
 
-    /// The databases this layer keeps beside the log.
-    static let databaseNames = ["state"]
-    let state: Database
+    /// The databases this layer keeps beside the log: two copies of the state and read models,
+    /// of which one is live, and a pointer to it. A rebuild fills the other copy and then, in one
+    /// transaction, makes it the live one: readers never see a half-built read model.
+    static let databaseNames = ["state-a", "state-b", "receivables-meta"]
+    let stateCopies: [Database]
+    let receivablesMeta: Database
+    static let activeKey = Array("active-state".utf8)
 
     /// Opens the store at `path`; with `create`, makes a new one when none is there.
     public init(path: String, create: Bool = false, options: Environment.Options = Environment.Options()) throws(EventStoreError) {
         events = try EventStore(path: path, create: create, extraDatabases: Self.databaseNames, options: options)
-        state = events.extraDatabases["state"]!
+        stateCopies = [events.extraDatabases["state-a"]!, events.extraDatabases["state-b"]!]
+        receivablesMeta = events.extraDatabases["receivables-meta"]!
+    }
+
+    /// Which copy of the state is live (0 or 1), as this transaction sees it.
+    func activeCopy(_ transaction: Transaction) throws -> Int {
+        guard let value = try transaction.get(receivablesMeta, Self.activeKey), value.count == 1 else { return 0 }
+        return Int(value[0] & 1)
+    }
+
+    /// The live state database, as this transaction sees it.
+    func state(_ transaction: Transaction) throws -> Database {
+        stateCopies[try activeCopy(transaction)]
     }
 
     /// Makes a new, empty store; an existing store at `path` is an error.

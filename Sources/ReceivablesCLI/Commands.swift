@@ -30,7 +30,11 @@ let commandSpecs: [CommandSpec] = [
     CommandSpec(
         name: "restore", summary: "make a new store from an export, checking every hash",
         positionals: [PositionalSpec(name: "FILE", help: "an export file, or - for standard input")]),
-    CommandSpec(name: "verify", summary: "check the hash chain and the indexes; name the first bad seq"),
+    CommandSpec(name: "verify", summary: "check the hash chain, the indexes and the read models; name the first bad seq"),
+    CommandSpec(
+        name: "rebuild", summary: "recompute the read models from the log",
+        options: [OptionSpec(name: "--only", valueName: "NAME", help: "only one read model: calendar, aging, client or exposure")],
+        discussion: "Readers keep seeing the old read models until the new ones are complete."),
     CommandSpec(
         name: "calendar", summary: "deadlines by day, week or month",
         options: [OptionSpec(name: "--from", valueName: "DATE", help: "first due date (YYYY-MM-DD)"),
@@ -148,6 +152,7 @@ struct CommandContext {
         case "restore": try restore()
         case "verify": try verify()
         case "demo": try demo()
+        case "rebuild": try rebuild()
         case "calendar": try calendar()
         case "aging": try aging()
         case "client": try clientHistory()
@@ -284,7 +289,7 @@ struct CommandContext {
         let problem: VerifyProblem?
         let head: LogHead
         do {
-            problem = try store.verify(progress: bar.update)
+            problem = try store.verify(progress: bar.update) ?? store.verifyReadModels(progress: bar.update)
             head = try store.events.head()
         } catch let error as EventStoreError {
             bar.finish()
@@ -301,6 +306,32 @@ struct CommandContext {
             throw CommandFailure(exitCode: .rejected, message: "verify failed: \(problem)")
         }
         try printJSON(["ok": true, "events": .number(Double(head.lastSeq)), "head": .string(head.lastHash.hex)])
+    }
+
+    func rebuild() throws(CommandFailure) {
+        var model: ReadModel?
+        if let name = arguments.value("--only") {
+            guard let chosen = ReadModel(rawValue: name) else {
+                throw CommandFailure(exitCode: .usage, message: "--only: \"\(name)\" is not one of \(ReadModel.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            model = chosen
+        }
+        let store = try openStore()
+        let bar = ProgressBar(label: "rebuild")
+        let started = Terminal.monotonicSeconds()
+        do {
+            try store.rebuild(only: model, progress: bar.update)
+        } catch let error as EventStoreError {
+            bar.finish()
+            throw storeFailure(error)
+        } catch {
+            bar.finish()
+            throw CommandFailure(exitCode: .storage, message: "\(error)")
+        }
+        bar.finish()
+        let events = (try? store.events.head().lastSeq) ?? 0
+        try printJSON(["rebuilt": .string(model?.rawValue ?? "all"), "events": .number(Double(events)),
+                       "seconds": .number((Terminal.monotonicSeconds() - started) * 1000 / 1000)])
     }
 }
 
@@ -340,23 +371,29 @@ extension CommandContext {
         } catch {
             throw CommandFailure(exitCode: .rejected, message: "the demo history was refused: \(error)")
         }
-        var counts: [String: Int] = [:]
-        for input in inputs { counts[input.type, default: 0] += 1 }
         let head: LogHead
         do { head = try store.events.head() } catch { throw storeFailure(error) }
+        let scope = QueryScope(asOf: today)
+        let (aging, calendar, currency) = try query {
+            (try store.aging(scope), try store.calendar(from: today.startOfMonth, to: today.endOfMonth, view: .week, scope: scope),
+             try store.currency())
+        }
         if format == .table {
-            var lines = ["Demo store at \(storePath): \(outcome.appended) events from \(history.firstDay) to \(history.lastDay) (seed \(seed))", ""]
-            for (type, count) in counts.sorted(by: { $0.key < $1.key }) {
-                lines.append("  " + type.padding(26) + String(count).leftPadding(7))
-            }
-            lines += ["", "head \(head.lastHash.hex)"]
-            try Terminal.print(lines.joined(separator: "\n"))
+            var text = "Demo store at \(storePath): \(outcome.appended) events from \(history.firstDay) to \(history.lastDay) (seed \(seed))\n\n"
+            text += "Aging as of \(today) (! has something overdue)\n" + aging.summaryTable(currency) + "\n"
+            text += calendar.table(currency)
+            text += "\nTry: receivables client C02 --store \(storePath)    receivables aging --store \(storePath)\n"
+            try Terminal.write(Array(text.utf8))
         } else {
-            var byType = JSONObject()
-            for (type, count) in counts.sorted(by: { $0.key < $1.key }) { byType[type] = .number(Double(count)) }
+            guard case .object(let agingObject) = aging.json(currency) else { return }
+            var summary = JSONObject()
+            summary["asOf"] = agingObject["asOf"]
+            summary["buckets"] = agingObject["buckets"]
+            summary["clients"] = agingObject["clients"]
+            summary["totals"] = agingObject["totals"]
             try printJSON(["store": .string(storePath), "seed": .number(Double(seed)), "from": .string(history.firstDay.description),
                            "to": .string(history.lastDay.description), "appended": .number(Double(outcome.appended)),
-                           "events": .object(byType), "head": .string(head.lastHash.hex)])
+                           "head": .string(head.lastHash.hex), "aging": .object(summary), "calendar": calendar.json(currency)])
         }
     }
 }

@@ -13,14 +13,20 @@ extension AgingReport {
                           row.amount.canonical(currency), row.paid.canonical(currency), row.pending.canonical(currency),
                           row.outstanding.canonical(currency), String(row.reminders)], marked: row.daysOverdue > 0)
         }
+        return "Aging as of \(scope.asOf)\(scope.knownAt.map { ", as known at \($0)" } ?? "") (! overdue)\n\n"
+            + table.render() + "\n" + summaryTable(currency)
+    }
+
+    /// Bucket totals per client and for all clients; clients with anything past due are marked.
+    public func summaryTable(_ currency: Currency) -> String {
         var summary = TextTable([.init("client"), .init("name")] + buckets.map { .init($0, .right) } + [.init("total", .right)])
         for client in clients {
+            let overdue = client.totals.total - (client.totals.amounts["current"] ?? .zero)
             summary.append([client.client, client.name] + buckets.map { (client.totals.amounts[$0] ?? .zero).canonical(currency) }
-                           + [client.totals.total.canonical(currency)])
+                           + [client.totals.total.canonical(currency)], marked: overdue.isPositive)
         }
         summary.append(["", "all clients"] + buckets.map { (totals.amounts[$0] ?? .zero).canonical(currency) } + [totals.total.canonical(currency)])
-        return "Aging as of \(scope.asOf)\(scope.knownAt.map { ", as known at \($0)" } ?? "") (! overdue)\n\n"
-            + table.render() + "\n" + summary.render()
+        return summary.render()
     }
 
     public func csv(_ currency: Currency) -> String {

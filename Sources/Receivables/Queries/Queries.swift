@@ -25,7 +25,7 @@ extension ReceivablesStore {
     func withSource<Result>(_ scope: QueryScope, client: String? = nil,
                             _ body: (any ReadModelSource, _ alerts: (String) throws -> [CreditAlert]) throws -> Result) throws -> Result {
         try events.read { transaction in
-            let stored = try StoredState(transaction: transaction, database: state)
+            let stored = try StoredState(transaction: transaction, database: try state(transaction))
             let head = try events.head(in: transaction)
             let knownSeq = try knownPosition(scope.knownAt, head: head, in: transaction)
             let exact = knownSeq == head.lastSeq && (stored.latestEffective.map { $0 <= scope.asOf } ?? true)
@@ -189,20 +189,29 @@ extension ReceivablesStore {
             if end >= to { break }
             day = end.adding(days: 1)
         }
+        let stored: [ExposurePoint]? = try events.read { transaction in
+            let head = try events.head(in: transaction)
+            guard try knownPosition(knownAt, head: head, in: transaction) == head.lastSeq else { return nil }
+            return try storedExposure(client: clientFilter, at: dates, in: transaction)
+        }
         var points: [ExposurePoint] = []
-        for date in dates {
-            let point: ExposurePoint = try withSource(QueryScope(asOf: date, knownAt: knownAt), client: clientFilter) { source, _ in
-                if let clientFilter {
-                    guard let client = try source.client(clientFilter) else {
-                        // Before the client was registered it had no exposure.
-                        return ExposurePoint(date: date, exposure: .zero, limit: nil)
+        if let stored {
+            points = stored
+        } else {
+            // Known at a past time: each point is a replay of what was recorded by then.
+            for date in dates {
+                let point: ExposurePoint = try withSource(QueryScope(asOf: date, knownAt: knownAt), client: clientFilter) { source, _ in
+                    if let clientFilter {
+                        guard let client = try source.client(clientFilter) else {
+                            return ExposurePoint(date: date, exposure: .zero, limit: nil)
+                        }
+                        return ExposurePoint(date: date, exposure: client.exposure, limit: client.limit)
                     }
-                    return ExposurePoint(date: date, exposure: client.exposure, limit: client.limit)
+                    let total = try source.allClients().reduce(Money.zero) { $0 + $1.exposure }
+                    return ExposurePoint(date: date, exposure: total, limit: nil)
                 }
-                let total = try source.allClients().reduce(Money.zero) { $0 + $1.exposure }
-                return ExposurePoint(date: date, exposure: total, limit: nil)
+                points.append(point)
             }
-            points.append(point)
         }
         if let clientFilter, try withSource(QueryScope(asOf: to, knownAt: knownAt), client: clientFilter, { source, _ in try source.client(clientFilter) }) == nil {
             // A client unknown even at the end of the range is a mistake, not a row of zeros.
@@ -211,13 +220,37 @@ extension ReceivablesStore {
         return ExposureReport(client: clientFilter, from: from, to: to, step: step, points: points)
     }
 
+    /// Exposure at each date from the stored change points: the last point on or before it.
+    func storedExposure(client: String?, at dates: [Day], in transaction: Transaction) throws -> [ExposurePoint] {
+        let stored = try StoredState(transaction: transaction, database: try state(transaction))
+        var result: [ExposurePoint] = []
+        if let client {
+            let series = try stored.exposurePoints(ofClient: client)
+            var index = 0
+            var current: ExposurePointValue?
+            for date in dates {
+                while index < series.count && series[index].day <= date { current = series[index]; index += 1 }
+                result.append(ExposurePoint(date: date, exposure: current?.exposure ?? .zero, limit: current?.limit))
+            }
+        } else {
+            let changes = try stored.totalExposureChanges()
+            var index = 0
+            var total = Money.zero
+            for date in dates {
+                while index < changes.count && changes[index].day <= date { total = total + changes[index].change; index += 1 }
+                result.append(ExposurePoint(date: date, exposure: total, limit: nil))
+            }
+        }
+        return result
+    }
+
     /// The store's currency, for printing answers.
     public func currency() throws -> Currency {
-        try events.read { transaction in try StoredState(transaction: transaction, database: state).settings.currency }
+        try events.read { transaction in try StoredState(transaction: transaction, database: try state(transaction)).settings.currency }
     }
 
     /// The store's time zone, for "today".
     public func timeZone() throws -> TimeZoneRule {
-        try events.read { transaction in try StoredState(transaction: transaction, database: state).settings.timeZone }
+        try events.read { transaction in try StoredState(transaction: transaction, database: try state(transaction)).settings.timeZone }
     }
 }

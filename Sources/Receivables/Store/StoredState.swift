@@ -20,6 +20,13 @@ struct StoredState: StateStore {
     private var newAlerts: [CreditAlert] = []
     private var maximumEffective: Day?
     private var maximumEffectiveChanged = false
+    /// Exposure change points written in log order (the usual case), by client and day.
+    private var lastPoints: [String: ExposurePointValue?] = [:]
+    /// The last point of each touched client as it was stored before this transaction.
+    private var storedLastPoints: [String: ExposurePointValue?] = [:]
+    private var points: [String: [Day: ExposurePointValue]] = [:]
+    /// Clients with an event dated before their last change point: their series is recomputed.
+    private(set) var clientsToRecompute: Set<String> = []
 
     enum Prefix: UInt8 {
         case settings = 0x53  // "S"
@@ -38,6 +45,9 @@ struct StoredState: StateStore {
         case clientEvent = 0x78   // "x": client, seq — the events about a client, in log order
         case alert = 0x61         // "a": client, seq — credit alerts
         case maximumEffective = 0x45  // "E": the latest effective date of any non-master event
+        case exposurePoint = 0x50     // "P": client, day — the client's exposure and limit as of that day
+        case exposureTotal = 0x51     // "Q": day — the change of the total exposure on that day
+        case exposureLast = 0x4C      // "L": client — the client's last exposure point
     }
 
     /// A due date as 4 bytes that sort like the dates.
@@ -93,6 +103,95 @@ struct StoredState: StateStore {
     }
 
     mutating func noteAlert(_ alert: CreditAlert) { newAlerts.append(alert) }
+
+    /// Records a client's exposure and limit after an event dated `effective`. When the event is
+    /// dated on or after the client's last change point, the whole state is the state as of that
+    /// day, so the point is exact; an earlier date changes history, and the client's series is
+    /// recomputed from its events at flush.
+    mutating func noteExposure(of client: ClientState, effective: Day) throws {
+        if clientsToRecompute.contains(client.id) { return }
+        let last: ExposurePointValue?
+        if let cached = lastPoints[client.id] {
+            last = cached
+        } else {
+            last = try load(Self.key(.exposureLast, client.id))
+            storedLastPoints[client.id] = last
+        }
+        if let last, effective < last.day {
+            clientsToRecompute.insert(client.id)
+            return
+        }
+        let point = ExposurePointValue(day: effective, exposure: client.exposure, limit: client.limit)
+        lastPoints[client.id] = point
+        points[client.id, default: [:]][effective] = point
+    }
+
+    /// A client's exposure change points, by day.
+    func exposurePoints(ofClient client: String) throws -> [ExposurePointValue] {
+        var result: [ExposurePointValue] = []
+        let cursor = try transaction.cursor(database)
+        let prefix = Self.key(.exposurePoint, client) + [0]
+        var entry = try cursor.seek(atOrAfter: prefix)
+        while let current = entry, current.key.starts(with: prefix) {
+            result.append(try ExposurePointValue.decoded(current.value))
+            entry = try cursor.next()
+        }
+        return result
+    }
+
+    /// The changes of the total exposure, by day.
+    func totalExposureChanges() throws -> [(day: Day, change: Money)] {
+        var result: [(Day, Money)] = []
+        let cursor = try transaction.cursor(database)
+        var entry = try cursor.seek(atOrAfter: [Prefix.exposureTotal.rawValue])
+        while let current = entry, current.key.first == Prefix.exposureTotal.rawValue {
+            var reader = ByteReader(bytes: current.value)
+            guard let day = reader.day(), let change = reader.money() else { throw StateDecodeError(entity: "the total exposure") }
+            result.append((day, change))
+            entry = try cursor.next()
+        }
+        return result
+    }
+
+    /// Replaces a client's whole series of change points (after an event dated in its past).
+    func replaceExposureSeries(ofClient client: String, with series: [ExposurePointValue]) throws {
+        var changes: [Day: Int64] = [:]
+        var previous = Money.zero
+        for point in try exposurePoints(ofClient: client) {
+            changes[point.day, default: 0] -= (point.exposure - previous).minorUnits
+            previous = point.exposure
+        }
+        try ReceivablesStore.deleteEntries(in: transaction, database, prefix: Self.key(.exposurePoint, client) + [0])
+        previous = .zero
+        for point in series {
+            changes[point.day, default: 0] += (point.exposure - previous).minorUnits
+            previous = point.exposure
+            try transaction.put(database, Self.key(.exposurePoint, client) + [0] + Self.sortableDay(point.day), point.encoded())
+        }
+        if let last = series.last {
+            try transaction.put(database, Self.key(.exposureLast, client), last.encoded())
+        }
+        try applyTotalChanges(changes)
+    }
+
+    private func applyTotalChanges(_ changes: [Day: Int64]) throws {
+        for (day, change) in changes where change != 0 {
+            let key = [Prefix.exposureTotal.rawValue] + Self.sortableDay(day)
+            var current = Money.zero
+            if let stored = try transaction.get(database, key) {
+                current = stored.withUnsafeBytes { raw -> Money in var reader = ByteReader(bytes: raw); _ = reader.day(); return reader.money() ?? .zero }
+            }
+            let next = current + Money(minorUnits: change)
+            if next.isZero {
+                try transaction.delete(database, key)
+            } else {
+                var writer = ByteWriter()
+                writer.day(day)
+                writer.money(next)
+                try transaction.put(database, key, writer.bytes)
+            }
+        }
+    }
 
     private func load<T: StateCodable>(_ key: [UInt8]) throws -> T? {
         try key.withUnsafeBytes { keyBytes in
@@ -182,6 +281,20 @@ struct StoredState: StateStore {
             writer.text(alert.to.rawValue)
             try transaction.put(database, Self.seqKey(.alert, alert.client, alert.seq), writer.bytes)
         }
+        var totalChanges: [Day: Int64] = [:]
+        for (client, days) in points where !clientsToRecompute.contains(client) {
+            var previous = (storedLastPoints[client] ?? nil)?.exposure ?? .zero
+            for day in days.keys.sorted() {
+                let point = days[day]!
+                totalChanges[day, default: 0] += (point.exposure - previous).minorUnits
+                previous = point.exposure
+                try transaction.put(database, Self.key(.exposurePoint, client) + [0] + Self.sortableDay(day), point.encoded())
+            }
+            if let last = lastPoints[client], let last {
+                try transaction.put(database, Self.key(.exposureLast, client), last.encoded())
+            }
+        }
+        try applyTotalChanges(totalChanges)
         if maximumEffectiveChanged, let maximumEffective {
             var writer = ByteWriter()
             writer.day(maximumEffective)
@@ -210,5 +323,27 @@ struct StoredState: StateStore {
         }
         if isListed && (!wasListed || moved) { try transaction.put(database, Self.dayKey(.dueIndex, current.due, current.id), []) }
         if isOpen && (!wasOpen || moved) { try transaction.put(database, Self.dayKey(.openIndex, current.due, current.id), []) }
+    }
+}
+
+/// A client's exposure and the limit in force as of a day.
+struct ExposurePointValue: StateCodable, Equatable {
+    var day: Day
+    var exposure: Money
+    var limit: Money?
+    static var entityName: String { "an exposure point" }
+    func encode(into writer: inout ByteWriter) {
+        writer.day(day)
+        writer.money(exposure)
+        writer.optionalMoney(limit)
+    }
+    init(day: Day, exposure: Money, limit: Money?) {
+        self.day = day
+        self.exposure = exposure
+        self.limit = limit
+    }
+    init?(from reader: inout ByteReader) {
+        guard let day = reader.day(), let exposure = reader.money(), let limit = reader.optionalMoney() else { return nil }
+        self.init(day: day, exposure: exposure, limit: limit)
     }
 }

@@ -1,0 +1,146 @@
+import EventLog
+
+/// The read models a store keeps, by the names `rebuild --only` takes.
+public enum ReadModel: String, Sendable, CaseIterable {
+    case calendar, aging, client, exposure
+
+    /// The key prefixes in the state database that hold this model.
+    var prefixes: [StoredState.Prefix] {
+        switch self {
+        case .calendar: return [.dueIndex]
+        case .aging: return [.openIndex]
+        case .client: return [.clientEntity, .clientEvent, .alert]
+        case .exposure: return [.exposurePoint, .exposureTotal]
+        }
+    }
+
+    /// The model a key of the state database belongs to, for naming a disagreement.
+    static func describe(_ key: [UInt8]) -> String {
+        guard let first = key.first, let prefix = StoredState.Prefix(rawValue: first) else { return "an unknown entry" }
+        let rest = String(decoding: key.dropFirst().map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            .trimmingCharacters(in: [" "])
+        let model = ReadModel.allCases.first { $0.prefixes.contains(prefix) }
+        let printable = rest.unicodeScalars.allSatisfy { $0.value >= 32 } ? rest : "(binary key)"
+        switch prefix {
+        case .client: return "client \(printable)"
+        case .invoice: return "invoice \(printable)"
+        case .deadline: return "deadline \(printable)"
+        case .payment: return "payment \(printable)"
+        case .settings: return "the settings"
+        default: return "read model \(model?.rawValue ?? "state") entry \(printable)"
+        }
+    }
+}
+
+private extension String {
+    func trimmingCharacters(in set: Set<Character>) -> String {
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text = text.dropFirst() }
+        while let last = text.last, set.contains(last) { text = text.dropLast() }
+        return String(text)
+    }
+}
+
+extension ReceivablesStore {
+    /// Recomputes the state and read models from the log into the spare copy, in batches of
+    /// short transactions, then — in one transaction that first takes in whatever was appended
+    /// meanwhile — makes it live (or, with `only`, replaces just that model's entries). The answer
+    /// to every query is the same as before when the stored models were right.
+    public func rebuild(only model: ReadModel? = nil, progress: ((ProgressReport) -> Void)? = nil) throws {
+        let spare = try foldIntoSpare(progress: progress) { transaction, spare, active in
+            if let model {
+                for prefix in model.prefixes {
+                    try Self.deleteEntries(in: transaction, active, prefix: [prefix.rawValue])
+                    try Self.copyEntries(in: transaction, from: spare, to: active, prefix: [prefix.rawValue])
+                }
+                try transaction.clear(spare)
+            } else {
+                let index = spare == stateCopies[0] ? 0 : 1
+                try transaction.put(receivablesMeta, Self.activeKey, [UInt8(index)])
+                try transaction.clear(active)
+            }
+        }
+        _ = spare
+    }
+
+    /// Compares the live state and read models with a fresh fold of the whole log and answers
+    /// the first disagreement (nil when they agree). The fresh fold is built in the spare copy
+    /// and cleared afterwards.
+    public func verifyReadModels(progress: ((ProgressReport) -> Void)? = nil) throws -> VerifyProblem? {
+        var problem: VerifyProblem?
+        _ = try foldIntoSpare(progress: progress) { transaction, spare, active in
+            let fresh = try transaction.cursor(spare)
+            let live = try transaction.cursor(active)
+            var a = try live.first(), b = try fresh.first()
+            while a != nil || b != nil {
+                let liveKey = a.map { [UInt8]($0.key) }, freshKey = b.map { [UInt8]($0.key) }
+                if liveKey == freshKey {
+                    if let a, let b, !a.value.elementsEqual(b.value) {
+                        problem = VerifyProblem(seq: nil, reason: "\(ReadModel.describe(liveKey!)) differs from a fresh fold of the log")
+                        break
+                    }
+                    a = try live.next(); b = try fresh.next()
+                } else if freshKey == nil || (liveKey != nil && liveKey!.lexicographicallyPrecedes(freshKey!)) {
+                    problem = VerifyProblem(seq: nil, reason: "\(ReadModel.describe(liveKey!)) is stored but a fresh fold of the log has no such entry")
+                    break
+                } else {
+                    problem = VerifyProblem(seq: nil, reason: "\(ReadModel.describe(freshKey!)) is missing from the stored read models")
+                    break
+                }
+            }
+            try transaction.clear(spare)
+        }
+        return problem
+    }
+
+    /// Folds the whole log into the spare copy, then runs `finish` in the transaction that has
+    /// taken in the last records, with the spare and the live database.
+    private func foldIntoSpare(progress: ((ProgressReport) -> Void)?,
+                               finish: (Transaction, _ spare: Database, _ active: Database) throws -> Void) throws -> Database {
+        let spare: Database = try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+            let spare = stateCopies[1 - (try activeCopy(writer.transaction))]
+            try writer.transaction.clear(spare)
+            return spare
+        }
+        var done: UInt64 = 0
+        let batch: UInt64 = 50_000
+        while true {
+            let total = try events.head().lastSeq
+            if total - done <= batch { break }
+            try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+                var session = try DomainSession(store: self, writer: writer, database: spare)
+                try events.forEachRecord(in: writer.transaction, from: done + 1, through: done + batch) { try session.refold($0) }
+                try session.finish()
+            }
+            done += batch
+            progress?(ProgressReport(done: done, total: total))
+        }
+        try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+            let head = try events.head(in: writer.transaction)
+            var session = try DomainSession(store: self, writer: writer, database: spare)
+            try events.forEachRecord(in: writer.transaction, from: done + 1, through: head.lastSeq) { try session.refold($0) }
+            try session.finish()
+            try finish(writer.transaction, spare, try state(writer.transaction))
+            progress?(ProgressReport(done: head.lastSeq, total: head.lastSeq))
+        }
+        return spare
+    }
+
+    static func deleteEntries(in transaction: Transaction, _ database: Database, prefix: [UInt8]) throws {
+        let cursor = try transaction.cursor(database)
+        var entry = try cursor.seek(atOrAfter: prefix)
+        while let current = entry, current.key.starts(with: prefix) {
+            try cursor.deleteCurrent()
+            entry = try cursor.seek(atOrAfter: prefix)
+        }
+    }
+
+    static func copyEntries(in transaction: Transaction, from source: Database, to target: Database, prefix: [UInt8]) throws {
+        let cursor = try transaction.cursor(source)
+        var entry = try cursor.seek(atOrAfter: prefix)
+        while let current = entry, current.key.starts(with: prefix) {
+            try transaction.put(target, current.key, current.value)
+            entry = try cursor.next()
+        }
+    }
+}

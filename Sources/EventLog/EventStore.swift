@@ -179,7 +179,13 @@ public final class EventStore: Sendable {
 
     /// The log's last position, hash and time.
     public func head() throws(EventStoreError) -> LogHead {
-        try read { transaction in try self.head(in: transaction) }
+        do {
+            return try read { transaction in try self.head(in: transaction) }
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw .corruptRecord(seq: 0, reason: "\(error)")
+        }
     }
 
     public func head(in transaction: Transaction) throws -> LogHead {
@@ -193,16 +199,13 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Runs `body` in one consistent read snapshot of the whole store.
-    public func read<Result>(_ body: (Transaction) throws -> Result) throws(EventStoreError) -> Result {
+    /// Runs `body` in one consistent read snapshot of the whole store. LMDB's failures come out
+    /// as `EventStoreError.storage`; the body's own errors pass through as they are.
+    public func read<Result>(_ body: (Transaction) throws -> Result) throws -> Result {
         do {
             return try environment.read(body)
-        } catch let error as EventStoreError {
-            throw error
         } catch let error as LMDBError {
-            throw .storage(error)
-        } catch {
-            throw .corruptRecord(seq: 0, reason: "\(error)")
+            throw EventStoreError.storage(error)
         }
     }
 

@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "Receivables", targets: ["Receivables"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Reminders", targets: ["Reminders"]),
         .executable(name: "receivables", targets: ["ReceivablesCLI"]),
     ],
     targets: [
@@ -23,10 +24,12 @@ let package = Package(
         .target(name: "EventLog", dependencies: ["CLMDB", "CCrypto"]),
         .target(name: "Receivables", dependencies: ["EventLog"]),
         .target(name: "Reports", dependencies: ["Receivables"]),
-        .executableTarget(name: "ReceivablesCLI", dependencies: ["EventLog", "Receivables", "Reports"]),
+        .target(name: "Reminders", dependencies: ["Receivables"]),
+        .executableTarget(name: "ReceivablesCLI", dependencies: ["EventLog", "Receivables", "Reports", "Reminders"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "ReceivablesTests", dependencies: ["Receivables"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "RemindersTests", dependencies: ["Reminders"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["EventLog", "Receivables"]

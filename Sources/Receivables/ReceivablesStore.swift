@@ -8,9 +8,11 @@ public final class ReceivablesStore: Sendable {
     /// The databases this layer keeps beside the log: two copies of the state and read models,
     /// of which one is live, and a pointer to it. A rebuild fills the other copy and then, in one
     /// transaction, makes it the live one: readers never see a half-built read model.
-    static let databaseNames = ["state-a", "state-b", "receivables-meta"]
+    static let databaseNames = ["state-a", "state-b", "receivables-meta", "outbox"]
     let stateCopies: [Database]
     let receivablesMeta: Database
+    /// Messages committed for sending whose ReminderSent is not yet in the log (by Message-ID).
+    let outbox: Database
     static let activeKey = Array("active-state".utf8)
 
     /// Opens the store at `path`; with `create`, makes a new one when none is there.
@@ -18,6 +20,7 @@ public final class ReceivablesStore: Sendable {
         events = try EventStore(path: path, create: create, extraDatabases: Self.databaseNames, options: options)
         stateCopies = [events.extraDatabases["state-a"]!, events.extraDatabases["state-b"]!]
         receivablesMeta = events.extraDatabases["receivables-meta"]!
+        outbox = events.extraDatabases["outbox"]!
     }
 
     /// Which copy of the state is live (0 or 1), as this transaction sees it.
@@ -66,7 +69,7 @@ public final class ReceivablesStore: Sendable {
     /// Appends `inputs` in one transaction, all or nothing. With `dryRun`, every check runs and
     /// the answer is what the append would be, but nothing is written.
     public func append(_ inputs: [EventInput], now: Timestamp, strictClock: Bool = false,
-                       dryRun: Bool = false) throws(AppendError) -> AppendOutcome {
+                       dryRun: Bool = false, removingFromOutbox outboxIDs: [String] = []) throws(AppendError) -> AppendOutcome {
         struct DryRunFinished: Error { var outcome: AppendOutcome }
         do {
             return try events.write(now: now, strictClock: strictClock) { writer in
@@ -84,6 +87,7 @@ public final class ReceivablesStore: Sendable {
                     }
                 }
                 try session.finish()
+                for id in outboxIDs { try writer.transaction.delete(outbox, Array(id.utf8)) }
                 let outcome = AppendOutcome(appended: appended, seqs: seqs, alerts: session.alerts)
                 if dryRun { throw DryRunFinished(outcome: outcome) }
                 return outcome

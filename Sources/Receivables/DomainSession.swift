@@ -48,12 +48,17 @@ struct DomainSession {
             throw EventRejection(type: nil, field: "type", reason: "unknown event type \"\(input.type)\"", rule: "unknownEventType")
         }
         let event = try DomainEvent.decode(type: type, data: input.data, currency: state.settings.currency)
-        let decided = try Decision.decide(event, in: state)
-        var data = input.data
-        if case .paymentReceived(let made) = decided, input.data["allocations"] == nil, made.allocations != nil {
-            // Record the engine's allocation so every later fold, as-of folds too, uses it.
-            data["allocations"] = decided.encode(currency: state.settings.currency)["allocations"]
+        do {
+            return try append(decided: try Decision.decide(event, in: state), type: type, input: input, fingerprint: fingerprint)
+        } catch is AmountOverflow {
+            throw EventRejection(type: type.rawValue, field: nil, reason: AmountOverflow().description, rule: "amountOverflow")
         }
+    }
+
+    private mutating func append(decided: DomainEvent, type: EventType, input: EventInput, fingerprint: Digest) throws -> Appended {
+        // The log records the decision in canonical form: amounts as "1220.50", the IBAN compact,
+        // and a payment by invoice with the allocations the engine made (CONTRACT 3.1, 5.2).
+        let data = decided.encode(currency: state.settings.currency)
         let effective = effectiveDay(of: decided, stated: input.effective)
         let draft = RecordDraft(
             stream: type.stream(for: input.data), type: type.rawValue, schemaVersion: EventType.schemaVersion,
@@ -68,16 +73,21 @@ struct DomainSession {
 
     /// A keyed input whose key is in the log is a retry when it is the same event: the same
     /// fingerprint, or (for a store restored from an export, which keeps no fingerprints) the
-    /// same type, meta and data as recorded, allowing for allocations the engine added.
+    /// same type, meta and decoded data as recorded, allowing for allocations the engine added.
     private func isRetry(of earlier: (seq: UInt64, fingerprint: Digest), input: EventInput, fingerprint: Digest) throws -> Bool {
         if earlier.fingerprint == fingerprint { return true }
-        guard let record = try store.events.record(earlier.seq, in: writer.transaction), record.type == input.type else { return false }
+        guard let record = try store.events.record(earlier.seq, in: writer.transaction), record.type == input.type,
+              let type = EventType(rawValue: input.type) else { return false }
         if let stated = input.effective, stated.description != record.effective { return false }
         if try record.meta() != input.meta { return false }
-        var recorded = try record.data()
-        if recorded == input.data { return true }
-        if input.data["allocations"] == nil { recorded["allocations"] = nil }
-        return recorded == input.data
+        let currency = state.settings.currency
+        guard let sent = try? DomainEvent.decode(type: type, data: input.data, currency: currency),
+              var recorded = try? DomainEvent.decode(type: type, data: try record.data(), currency: currency) else { return false }
+        if case .paymentReceived(var payment) = recorded, case .paymentReceived(let original) = sent, original.allocations == nil {
+            payment.allocations = nil
+            recorded = .paymentReceived(payment)
+        }
+        return recorded == sent
     }
 
     /// Takes in a record restored from an export, whose effective date is as recorded. Its

@@ -96,6 +96,10 @@ public final class ReceivablesStore: Sendable {
             return finished.outcome
         } catch let error as AppendError {
             throw error
+        } catch is AmountOverflow {
+            // The store-wide totals of the batch as a whole would overflow.
+            throw .rejected(index: max(0, inputs.count - 1),
+                            EventRejection(type: nil, field: nil, reason: AmountOverflow().description, rule: "amountOverflow"))
         } catch let error as EventStoreError {
             throw .store(error)
         } catch let error as LMDBError {

@@ -43,6 +43,8 @@ extension CommandContext {
             return try body()
         } catch let error as QueryError {
             throw CommandFailure(exitCode: .rejected, message: error.description)
+        } catch let error as AmountOverflow {
+            throw CommandFailure(exitCode: .rejected, message: error.description)
         } catch let error as EventStoreError {
             throw storeFailure(error)
         } catch let error as LMDBError {

@@ -51,7 +51,7 @@ public enum Decision {
         func shown(_ money: Money) -> String { money.canonical(currency) }
         /// The invoice sum rule: its live deadlines may add up to at most its amount.
         func checkInvoiceSum(_ invoice: InvoiceState, adding amount: Money, removing old: Money = .zero) throws {
-            let total = invoice.liveDeadlineTotal - old + amount
+            let total = try invoice.liveDeadlineTotal.minus(old).plus(amount)
             guard total <= invoice.amount else {
                 throw reject("amount", "the deadlines of invoice \"\(invoice.id)\" would add up to \(shown(total)), more than its amount \(shown(invoice.amount))",
                              "deadlinesExceedInvoice")
@@ -69,14 +69,14 @@ public enum Decision {
                     throw reject(field, "deadline \"\(deadline.id)\" belongs to client \"\(deadline.client)\", not \"\(client)\"", "allocationClientMismatch")
                 }
                 let already = taken[deadline.id] ?? .zero
-                let outstanding = deadline.outstanding - already
+                let outstanding = try deadline.outstanding.minus(already)
                 guard allocation.amount <= outstanding else {
                     throw reject("allocations[\(index)].amount",
                                  "\(shown(allocation.amount)) is more than the \(shown(outstanding)) outstanding on deadline \"\(deadline.id)\"",
                                  "allocationExceedsOutstanding")
                 }
-                taken[deadline.id] = already + allocation.amount
-                total = total + allocation.amount
+                taken[deadline.id] = try already.plus(allocation.amount)
+                total = try total.plus(allocation.amount)
             }
             guard total <= available else {
                 throw reject("allocations", "they add up to \(shown(total)), more than the \(availableName) \(shown(available))", rule)
@@ -149,7 +149,7 @@ public enum Decision {
         case .deadlineAmended(let e):
             let deadline = try liveDeadline(e.deadline)
             if let amount = e.amount {
-                guard amount >= deadline.paid + deadline.pending else {
+                guard amount >= (try deadline.paid.plus(deadline.pending)) else {
                     throw reject("amount", "\(shown(amount)) is less than the \(shown(deadline.paid + deadline.pending)) already paid or pending", "amountBelowPaid")
                 }
                 if let invoiceID = deadline.invoice {

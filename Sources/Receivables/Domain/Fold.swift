@@ -73,7 +73,7 @@ public enum Fold {
             var invoice = InvoiceState(id: e.invoice, client: e.client, issued: e.issued, amount: e.amount)
             invoice.number = e.number
             invoice.description = e.description
-            client.exposure = client.exposure + invoice.exposureContribution
+            client.exposure = try client.exposure.plus(invoice.exposureContribution)
             try state.put(invoice)
             try state.put(client)
 
@@ -88,7 +88,7 @@ public enum Fold {
                 try state.put(deadline)
             }
             try state.put(invoice)
-            try adjustClient(invoice.client, exposure: invoice.exposureContribution - before, in: &state)
+            try adjustClient(invoice.client, exposure: try invoice.exposureContribution.minus(before), in: &state)
 
         case .deadlineSet(let e):
             state.settings.hasMoneyEvents = true
@@ -103,7 +103,7 @@ public enum Fold {
                 if invoice.isCancelled {
                     deadline.isCancelled = true
                 } else {
-                    invoice.liveDeadlineTotal = invoice.liveDeadlineTotal + e.amount
+                    invoice.liveDeadlineTotal = try invoice.liveDeadlineTotal.plus(e.amount)
                 }
                 try state.put(invoice)
             }
@@ -116,7 +116,7 @@ public enum Fold {
             let before = deadline.exposureContribution
             if let amount = e.amount {
                 if let invoiceID = deadline.invoice, var invoice = try state.invoice(invoiceID) {
-                    invoice.liveDeadlineTotal = invoice.liveDeadlineTotal - deadline.amount + amount
+                    invoice.liveDeadlineTotal = try invoice.liveDeadlineTotal.minus(deadline.amount).plus(amount)
                     try state.put(invoice)
                 }
                 deadline.amount = amount
@@ -124,7 +124,7 @@ public enum Fold {
             if let value = e.description { deadline.description = value }
             if let value = e.reminder { deadline.reminder = value }
             try state.put(deadline)
-            try adjustClient(deadline.client, exposure: deadline.exposureContribution - before, in: &state)
+            try adjustClient(deadline.client, exposure: try deadline.exposureContribution.minus(before), in: &state)
 
         case .deadlinePostponed(let e):
             guard var deadline = try state.deadline(e.deadline) else { return }
@@ -136,11 +136,11 @@ public enum Fold {
             let before = deadline.exposureContribution
             deadline.isCancelled = true
             if let invoiceID = deadline.invoice, var invoice = try state.invoice(invoiceID) {
-                invoice.liveDeadlineTotal = invoice.liveDeadlineTotal - deadline.amount
+                invoice.liveDeadlineTotal = try invoice.liveDeadlineTotal.minus(deadline.amount)
                 try state.put(invoice)
             }
             try state.put(deadline)
-            try adjustClient(deadline.client, exposure: deadline.exposureContribution - before, in: &state)
+            try adjustClient(deadline.client, exposure: try deadline.exposureContribution.minus(before), in: &state)
 
         case .paymentReceived(let e):
             state.settings.hasMoneyEvents = true
@@ -164,13 +164,13 @@ public enum Fold {
             payment.clearedOn = e.date
             for allocation in payment.allocations {
                 try moveAllocation(allocation, in: &state) { deadline in
-                    deadline.pending = deadline.pending - allocation.amount
-                    deadline.paid = deadline.paid + allocation.amount
+                    deadline.pending = try deadline.pending.minus(allocation.amount)
+                    deadline.paid = try deadline.paid.plus(allocation.amount)
                 }
             }
             try state.put(payment)
-            try adjustClient(payment.client, exposure: payment.exposureContribution - before.exposureContribution,
-                             pending: payment.pendingContribution - before.pendingContribution, in: &state)
+            try adjustClient(payment.client, exposure: try payment.exposureContribution.minus(before.exposureContribution),
+                             pending: try payment.pendingContribution.minus(before.pendingContribution), in: &state)
 
         case .paymentBounced(let e):
             guard var payment = try state.payment(e.payment), payment.status != .bounced else { return }
@@ -178,18 +178,18 @@ public enum Fold {
             for allocation in payment.allocations {
                 try moveAllocation(allocation, in: &state) { deadline in
                     if before.status == .cleared {
-                        deadline.paid = deadline.paid - allocation.amount
+                        deadline.paid = try deadline.paid.minus(allocation.amount)
                     } else {
-                        deadline.pending = deadline.pending - allocation.amount
+                        deadline.pending = try deadline.pending.minus(allocation.amount)
                     }
                 }
             }
             payment.allocations = []
             payment.status = .bounced
             try state.put(payment)
-            try adjustClient(payment.client, exposure: payment.exposureContribution - before.exposureContribution,
-                             pending: payment.pendingContribution - before.pendingContribution,
-                             onAccount: payment.unallocated - before.unallocated, in: &state)
+            try adjustClient(payment.client, exposure: try payment.exposureContribution.minus(before.exposureContribution),
+                             pending: try payment.pendingContribution.minus(before.pendingContribution),
+                             onAccount: try payment.unallocated.minus(before.unallocated), in: &state)
 
         case .paymentDocumentAttached(let e):
             guard var payment = try state.payment(e.payment) else { return }
@@ -214,32 +214,32 @@ public enum Fold {
             payment.merge(allocation)
             try moveAllocation(allocation, in: &state) { deadline in
                 if payment.status == .cleared {
-                    deadline.paid = deadline.paid + allocation.amount
+                    deadline.paid = try deadline.paid.plus(allocation.amount)
                 } else {
-                    deadline.pending = deadline.pending + allocation.amount
+                    deadline.pending = try deadline.pending.plus(allocation.amount)
                 }
             }
         }
         try state.put(payment)
-        try adjustClient(payment.client, exposure: payment.exposureContribution - before.exposureContribution,
-                         onAccount: payment.unallocated - before.unallocated, in: &state)
+        try adjustClient(payment.client, exposure: try payment.exposureContribution.minus(before.exposureContribution),
+                         onAccount: try payment.unallocated.minus(before.unallocated), in: &state)
     }
 
     /// Changes a deadline's paid or pending through `change`, carrying the change to its invoice's
     /// allocated totals and to its client's exposure.
     static func moveAllocation<S: StateStore>(_ allocation: Allocation, in state: inout S,
-                                              _ change: (inout DeadlineState) -> Void) throws {
+                                              _ change: (inout DeadlineState) throws -> Void) throws {
         guard var deadline = try state.deadline(allocation.deadline) else { return }
         let before = deadline
-        change(&deadline)
+        try change(&deadline)
         try state.put(deadline)
-        var exposureChange = deadline.exposureContribution - before.exposureContribution
+        var exposureChange = try deadline.exposureContribution.minus(before.exposureContribution)
         if let invoiceID = deadline.invoice, var invoice = try state.invoice(invoiceID) {
             let invoiceBefore = invoice.exposureContribution
-            invoice.clearedAllocated = invoice.clearedAllocated + (deadline.paid - before.paid)
-            invoice.pendingAllocated = invoice.pendingAllocated + (deadline.pending - before.pending)
+            invoice.clearedAllocated = try invoice.clearedAllocated.plus(try deadline.paid.minus(before.paid))
+            invoice.pendingAllocated = try invoice.pendingAllocated.plus(try deadline.pending.minus(before.pending))
             try state.put(invoice)
-            exposureChange = exposureChange + (invoice.exposureContribution - invoiceBefore)
+            exposureChange = try exposureChange.plus(try invoice.exposureContribution.minus(invoiceBefore))
         }
         try adjustClient(deadline.client, exposure: exposureChange, in: &state)
     }
@@ -247,9 +247,9 @@ public enum Fold {
     static func adjustClient<S: StateStore>(_ id: String, exposure: Money = .zero, pending: Money = .zero,
                                             onAccount: Money = .zero, in state: inout S) throws {
         guard !(exposure.isZero && pending.isZero && onAccount.isZero), var client = try state.client(id) else { return }
-        client.exposure = client.exposure + exposure
-        client.pendingPayments = client.pendingPayments + pending
-        client.onAccount = client.onAccount + onAccount
+        client.exposure = try client.exposure.plus(exposure)
+        client.pendingPayments = try client.pendingPayments.plus(pending)
+        client.onAccount = try client.onAccount.plus(onAccount)
         try state.put(client)
     }
 }

@@ -73,9 +73,9 @@ public struct BucketTotals: Sendable, Equatable {
         amounts = Dictionary(uniqueKeysWithValues: names.map { ($0, Money.zero) })
         total = .zero
     }
-    mutating func add(_ amount: Money, to bucket: String) {
-        amounts[bucket] = (amounts[bucket] ?? .zero) + amount
-        total = total + amount
+    mutating func add(_ amount: Money, to bucket: String) throws {
+        amounts[bucket] = try (amounts[bucket] ?? .zero).plus(amount)
+        total = try total.plus(amount)
     }
 }
 

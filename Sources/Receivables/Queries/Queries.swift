@@ -5,12 +5,14 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownClient(String)
     case invalidRange(from: Day, to: Day)
     case store(String)
+    case overflow
 
     public var description: String {
         switch self {
         case .unknownClient(let id): return "no client \"\(id)\" is registered"
         case .invalidRange(let from, let to): return "the range ends (\(to)) before it starts (\(from))"
         case .store(let text): return text
+        case .overflow: return "the amounts add up to more than the largest amount the store can hold"
         }
     }
 }
@@ -98,8 +100,8 @@ extension ReceivablesStore {
                                      daysToDue: daysToDue, daysOverdue: daysOverdue, bucket: bucket, amount: deadline.amount,
                                      paid: deadline.paid, pending: deadline.pending, outstanding: deadline.outstanding,
                                      reminders: deadline.reminders.count))
-                totals.add(deadline.outstanding, to: bucket)
-                perClient[deadline.client, default: BucketTotals(names: names)].add(deadline.outstanding, to: bucket)
+                try totals.add(deadline.outstanding, to: bucket)
+                try perClient[deadline.client, default: BucketTotals(names: names)].add(deadline.outstanding, to: bucket)
             }
             var clients: [(client: String, name: String, totals: BucketTotals)] = []
             for id in perClient.keys.sorted() {
@@ -124,7 +126,7 @@ extension ReceivablesStore {
                     periods.append(CalendarPeriod(period: period.key, from: period.from, to: period.to, total: .zero, deadlines: []))
                 }
                 periods[periods.count - 1].deadlines.append(entry)
-                periods[periods.count - 1].total = periods[periods.count - 1].total + entry.outstanding
+                periods[periods.count - 1].total = try periods[periods.count - 1].total.plus(entry.outstanding)
             }
             return CalendarReport(from: from, to: to, view: view, periods: periods)
         }
@@ -207,7 +209,7 @@ extension ReceivablesStore {
                         }
                         return ExposurePoint(date: date, exposure: client.exposure, limit: client.limit)
                     }
-                    let total = try source.allClients().reduce(Money.zero) { $0 + $1.exposure }
+                    let total = try source.allClients().reduce(Money.zero) { try $0.plus($1.exposure) }
                     return ExposurePoint(date: date, exposure: total, limit: nil)
                 }
                 points.append(point)
@@ -237,7 +239,7 @@ extension ReceivablesStore {
             var index = 0
             var total = Money.zero
             for date in dates {
-                while index < changes.count && changes[index].day <= date { total = total + changes[index].change; index += 1 }
+                while index < changes.count && changes[index].day <= date { total = try total.plus(changes[index].change); index += 1 }
                 result.append(ExposurePoint(date: date, exposure: total, limit: nil))
             }
         }

@@ -155,16 +155,16 @@ struct StoredState: StateStore {
 
     /// Replaces a client's whole series of change points (after an event dated in its past).
     func replaceExposureSeries(ofClient client: String, with series: [ExposurePointValue]) throws {
-        var changes: [Day: Int64] = [:]
+        var changes: [Day: Money] = [:]
         var previous = Money.zero
         for point in try exposurePoints(ofClient: client) {
-            changes[point.day, default: 0] -= (point.exposure - previous).minorUnits
+            changes[point.day, default: .zero] = try (changes[point.day] ?? .zero).minus(try point.exposure.minus(previous))
             previous = point.exposure
         }
         try ReceivablesStore.deleteEntries(in: transaction, database, prefix: Self.key(.exposurePoint, client) + [0])
         previous = .zero
         for point in series {
-            changes[point.day, default: 0] += (point.exposure - previous).minorUnits
+            changes[point.day, default: .zero] = try (changes[point.day] ?? .zero).plus(try point.exposure.minus(previous))
             previous = point.exposure
             try transaction.put(database, Self.key(.exposurePoint, client) + [0] + Self.sortableDay(point.day), point.encoded())
         }
@@ -174,14 +174,14 @@ struct StoredState: StateStore {
         try applyTotalChanges(changes)
     }
 
-    private func applyTotalChanges(_ changes: [Day: Int64]) throws {
-        for (day, change) in changes where change != 0 {
+    private func applyTotalChanges(_ changes: [Day: Money]) throws {
+        for (day, change) in changes where !change.isZero {
             let key = [Prefix.exposureTotal.rawValue] + Self.sortableDay(day)
             var current = Money.zero
             if let stored = try transaction.get(database, key) {
                 current = stored.withUnsafeBytes { raw -> Money in var reader = ByteReader(bytes: raw); _ = reader.day(); return reader.money() ?? .zero }
             }
-            let next = current + Money(minorUnits: change)
+            let next = try current.plus(change)
             if next.isZero {
                 try transaction.delete(database, key)
             } else {
@@ -281,12 +281,12 @@ struct StoredState: StateStore {
             writer.text(alert.to.rawValue)
             try transaction.put(database, Self.seqKey(.alert, alert.client, alert.seq), writer.bytes)
         }
-        var totalChanges: [Day: Int64] = [:]
+        var totalChanges: [Day: Money] = [:]
         for (client, days) in points where !clientsToRecompute.contains(client) {
             var previous = (storedLastPoints[client] ?? nil)?.exposure ?? .zero
             for day in days.keys.sorted() {
                 let point = days[day]!
-                totalChanges[day, default: 0] += (point.exposure - previous).minorUnits
+                totalChanges[day] = try (totalChanges[day] ?? .zero).plus(try point.exposure.minus(previous))
                 previous = point.exposure
                 try transaction.put(database, Self.key(.exposurePoint, client) + [0] + Self.sortableDay(day), point.encoded())
             }

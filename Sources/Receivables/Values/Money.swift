@@ -130,6 +130,18 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Traps on overflow: callers use it only on amounts already bounded by validation,
     /// where overflow would be a bug rather than bad input.
+    /// The sum, or `AmountOverflow` when it would leave the range of 64-bit minor units.
+    public func plus(_ other: Money) throws(AmountOverflow) -> Money {
+        guard let sum = adding(other) else { throw AmountOverflow() }
+        return sum
+    }
+
+    /// The difference, or `AmountOverflow` when it would leave the range of 64-bit minor units.
+    public func minus(_ other: Money) throws(AmountOverflow) -> Money {
+        guard let difference = subtracting(other) else { throw AmountOverflow() }
+        return difference
+    }
+
     public static func + (left: Money, right: Money) -> Money {
         Money(minorUnits: left.minorUnits + right.minorUnits)
     }
@@ -223,4 +235,11 @@ extension MoneyParseError {
         }
         return result + "\""
     }
+}
+
+/// A sum of amounts beyond what 64-bit minor units hold (about 92 quadrillion euros): refused,
+/// never wrapped or trapped.
+public struct AmountOverflow: Error, Sendable, Equatable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the amounts would add up to more than the largest amount the store can hold" }
 }

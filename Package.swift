@@ -21,10 +21,16 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
         .target(name: "EventLog", dependencies: ["CLMDB", "CCrypto"]),
         .target(name: "Receivables", dependencies: ["EventLog"]),
         .target(name: "Reports", dependencies: ["Receivables"]),
-        .target(name: "Reminders", dependencies: ["Receivables"]),
+        .target(name: "Reminders", dependencies: ["EventLog", "Receivables", "CCurl", "CCurlShim"]),
         .executableTarget(name: "ReceivablesCLI", dependencies: ["EventLog", "Receivables", "Reports", "Reminders"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "ReceivablesTests", dependencies: ["Receivables"]),

@@ -26,7 +26,7 @@ struct DomainSession {
             self.state = try StoredState(transaction: writer.transaction, database: database)
             return
         }
-        self.state = try StoredState(transaction: writer.transaction, database: try store.state(writer.transaction))
+        self.state = try StoredState(transaction: writer.transaction, database: try store.state(writer.transaction), blobs: store.blobs)
     }
 
     struct Appended {

@@ -8,11 +8,13 @@ public final class ReceivablesStore: Sendable {
     /// The databases this layer keeps beside the log: two copies of the state and read models,
     /// of which one is live, and a pointer to it. A rebuild fills the other copy and then, in one
     /// transaction, makes it the live one: readers never see a half-built read model.
-    static let databaseNames = ["state-a", "state-b", "receivables-meta", "outbox"]
+    static let databaseNames = ["state-a", "state-b", "receivables-meta", "outbox", "blobs"]
     let stateCopies: [Database]
     let receivablesMeta: Database
     /// Messages committed for sending whose ReminderSent is not yet in the log (by Message-ID).
     let outbox: Database
+    /// Payment documents, content-addressed: the 32-byte SHA-256 → the bytes.
+    let blobs: Database
     static let activeKey = Array("active-state".utf8)
 
     /// Opens the store at `path`; with `create`, makes a new one when none is there.
@@ -21,6 +23,7 @@ public final class ReceivablesStore: Sendable {
         stateCopies = [events.extraDatabases["state-a"]!, events.extraDatabases["state-b"]!]
         receivablesMeta = events.extraDatabases["receivables-meta"]!
         outbox = events.extraDatabases["outbox"]!
+        blobs = events.extraDatabases["blobs"]!
     }
 
     /// Which copy of the state is live (0 or 1), as this transaction sees it.
@@ -69,10 +72,12 @@ public final class ReceivablesStore: Sendable {
     /// Appends `inputs` in one transaction, all or nothing. With `dryRun`, every check runs and
     /// the answer is what the append would be, but nothing is written.
     public func append(_ inputs: [EventInput], now: Timestamp, strictClock: Bool = false,
-                       dryRun: Bool = false, removingFromOutbox outboxIDs: [String] = []) throws(AppendError) -> AppendOutcome {
+                       dryRun: Bool = false, removingFromOutbox outboxIDs: [String] = [],
+                       storingBlob blob: (digest: Digest, bytes: [UInt8])? = nil) throws(AppendError) -> AppendOutcome {
         struct DryRunFinished: Error { var outcome: AppendOutcome }
         do {
             return try events.write(now: now, strictClock: strictClock) { writer in
+                if let blob { try writer.transaction.put(blobs, blob.digest.bytes, blob.bytes) }
                 var session = try DomainSession(store: self, writer: writer)
                 var seqs: [UInt64] = []
                 seqs.reserveCapacity(inputs.count)

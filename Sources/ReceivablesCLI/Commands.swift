@@ -65,6 +65,21 @@ let commandSpecs: [CommandSpec] = [
         options: [OptionSpec(name: "--amount", valueName: "AMOUNT", help: "the amount of the new invoice, e.g. 2500.00"),
                   asOfOption, knownAtOption]),
     CommandSpec(
+        name: "remind", summary: "send the reminders due now, or one manual reminder",
+        options: [OptionSpec(name: "--dry-run", valueName: nil, help: "show what would be sent, send nothing"),
+                  OptionSpec(name: "--transport", valueName: "file|smtp", help: "file (default: .eml files in the store's outbox folder) or smtp"),
+                  OptionSpec(name: "--smtp", valueName: "URL", help: "smtp://host:port (STARTTLS when offered) or smtps://host:port"),
+                  OptionSpec(name: "--deadline", valueName: "ID", help: "send one manual reminder for this deadline now")],
+        discussion: "SMTP credentials come from RECEIVABLES_SMTP_USER and RECEIVABLES_SMTP_PASSWORD, never from the command line.\nExit 1 when any message failed; a failed message is tried again on the next run."),
+    CommandSpec(
+        name: "attach", summary: "store a document (receipt, cheque scan) and attach it to a payment",
+        positionals: [PositionalSpec(name: "PAYMENT", help: "the payment id"), PositionalSpec(name: "FILE", help: "the document")],
+        options: [OptionSpec(name: "--max-size", valueName: "BYTES", help: "the largest document accepted (default 20971520, 20 MiB)")]),
+    CommandSpec(
+        name: "document", summary: "write a stored document back out, byte for byte",
+        positionals: [PositionalSpec(name: "SHA256", help: "the document's SHA-256, as `client` shows it")],
+        options: [OptionSpec(name: "--out", valueName: "FILE", help: "where to write it (- for standard output)")]),
+    CommandSpec(
         name: "demo", summary: "build a demo store from a seeded generator and show what it holds",
         options: [OptionSpec(name: "--seed", valueName: "N", help: "the generator's seed (default 20260101)"),
                   OptionSpec(name: "--months", valueName: "N", help: "how many months of history (default 18)"),
@@ -153,6 +168,9 @@ struct CommandContext {
         case "verify": try verify()
         case "demo": try demo()
         case "rebuild": try rebuild()
+        case "attach": try attach()
+        case "remind": try remind()
+        case "document": try document()
         case "calendar": try calendar()
         case "aging": try aging()
         case "client": try clientHistory()
@@ -289,7 +307,7 @@ struct CommandContext {
         let problem: VerifyProblem?
         let head: LogHead
         do {
-            problem = try store.verify(progress: bar.update) ?? store.verifyReadModels(progress: bar.update)
+            problem = try store.verify(progress: bar.update) ?? store.verifyDocuments() ?? store.verifyReadModels(progress: bar.update)
             head = try store.events.head()
         } catch let error as EventStoreError {
             bar.finish()

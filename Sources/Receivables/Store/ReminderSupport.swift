@@ -115,6 +115,11 @@ extension ReceivablesStore {
         }
     }
 
+    /// Whether an event with this idempotency key is in the log.
+    public func hasKey(_ key: String) throws -> Bool {
+        try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in try writer.existing(key: key) != nil }
+    }
+
     /// Whether a ReminderSent records (deadline, slot).
     public func reminderWasSent(deadline: String, slot: Day) throws -> Bool {
         try events.read { transaction in
@@ -148,7 +153,7 @@ extension ReceivablesStore {
     /// Drops an intent whose message the transport refused: nothing went out.
     public func removeFromOutbox(_ messageID: String, now: Timestamp) throws {
         try events.write(now: now) { writer in
-            try writer.transaction.delete(outbox, Array(messageID.utf8))
+            _ = try writer.transaction.delete(outbox, Array(messageID.utf8))
         }
     }
 

@@ -73,9 +73,13 @@ struct StoredState: StateStore {
         return key
     }
 
-    init(transaction: Transaction, database: Database) throws {
+    /// The blob database, for the rule that a document must be stored before it is attached.
+    var blobs: Database?
+
+    init(transaction: Transaction, database: Database, blobs: Database? = nil) throws {
         self.transaction = transaction
         self.database = database
+        self.blobs = blobs
         if let bytes = try transaction.get(database, Self.key(.settings)) {
             settings = try bytes.withUnsafeBytes { try SettingsState.decoded($0) }
         } else {
@@ -234,8 +238,12 @@ struct StoredState: StateStore {
         if reminders.contains(String(decoding: key, as: UTF8.self)) { return true }
         return try exists(key)
     }
+    /// Blobs live outside the state (a rebuild never loses them): in the store's blob database,
+    /// keyed by their SHA-256, when this state was opened with it.
     func hasBlob(sha256: String, size: Int64) throws -> Bool {
-        try exists(Self.key(.blob, sha256, String(size)))
+        guard let blobs else { return false }
+        guard let digest = Digest(hex: sha256), let stored = try transaction.get(blobs, digest.bytes) else { return false }
+        return stored.count == size
     }
 
     mutating func put(_ client: ClientState) { clients[client.id] = client; dirty.insert("c" + client.id) }

@@ -22,6 +22,9 @@ public struct SMTPTransport: ReminderTransport, CustomStringConvertible, CustomD
     public static let userVariable = "RECEIVABLES_SMTP_USER"
     /// The environment variable holding the SMTP password.
     public static let passwordVariable = "RECEIVABLES_SMTP_PASSWORD"
+    /// Set to 1 to allow AUTH over a connection without TLS (a local relay or test server).
+    public static let allowPlaintextVariable = "RECEIVABLES_SMTP_ALLOW_PLAINTEXT_AUTH"
+    private let requiresTLS: Bool
 
     /// The URL handed to libcurl, rebuilt from its validated parts (no credentials, no path).
     public let url: String
@@ -46,6 +49,9 @@ public struct SMTPTransport: ReminderTransport, CustomStringConvertible, CustomD
         let user = environment[Self.userVariable] ?? ""
         self.user = user.isEmpty ? nil : user
         self.password = environment[Self.passwordVariable]
+        // A password must not cross the network in the clear: with credentials, smtp:// requires
+        // STARTTLS unless the operator says a plain relay is fine (a local test server, say).
+        self.requiresTLS = self.user != nil && environment[Self.allowPlaintextVariable] != "1"
         for (name, value) in [(Self.userVariable, self.user), (Self.passwordVariable, self.password)] {
             if let value, value.utf8.contains(0) {
                 throw TransportError(reason: "\(name) contains a NUL character")
@@ -99,7 +105,8 @@ public struct SMTPTransport: ReminderTransport, CustomStringConvertible, CustomD
         try set("URL", receivables_curl_set_string(handle, CURLOPT_URL, url))
         try set("PROTOCOLS_STR", receivables_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps"))
         if endpoint.scheme == "smtp" {
-            try set("USE_SSL", receivables_curl_set_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue)))
+            let level = requiresTLS ? CURLUSESSL_ALL : CURLUSESSL_TRY
+            try set("USE_SSL", receivables_curl_set_long(handle, CURLOPT_USE_SSL, Int(level.rawValue)))
         }
         try set("NOSIGNAL", receivables_curl_set_long(handle, CURLOPT_NOSIGNAL, 1))
         try set("CONNECTTIMEOUT", receivables_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeoutSeconds))

@@ -100,7 +100,8 @@ final class SMTPTransportTests: XCTestCase {
 
         let good = try SMTPTransport(
             url: "smtp://127.0.0.1:\(server.port)",
-            environment: ["RECEIVABLES_SMTP_USER": "reminders", "RECEIVABLES_SMTP_PASSWORD": password])
+            environment: ["RECEIVABLES_SMTP_USER": "reminders", "RECEIVABLES_SMTP_PASSWORD": password,
+                          "RECEIVABLES_SMTP_ALLOW_PLAINTEXT_AUTH": "1"])
         try good.send(message)
         XCTAssertEqual(try server.envelope(1).login, "reminders")
         for shown in [String(describing: good), String(reflecting: good), Self.dumped(good)] {
@@ -110,7 +111,8 @@ final class SMTPTransportTests: XCTestCase {
         let wrongPassword = "Wr0ng-secret-never-shown"
         let bad = try SMTPTransport(
             url: "smtp://127.0.0.1:\(server.port)",
-            environment: ["RECEIVABLES_SMTP_USER": "reminders", "RECEIVABLES_SMTP_PASSWORD": wrongPassword],
+            environment: ["RECEIVABLES_SMTP_USER": "reminders", "RECEIVABLES_SMTP_PASSWORD": wrongPassword,
+                          "RECEIVABLES_SMTP_ALLOW_PLAINTEXT_AUTH": "1"],
             connectTimeoutSeconds: 2, totalTimeoutSeconds: 10)
         let error = try XCTUnwrap(Self.failure { try bad.send(message) })
         XCTAssertTrue(error.reason.contains("refused the login"), error.description)
@@ -122,6 +124,15 @@ final class SMTPTransportTests: XCTestCase {
         let anonymous = try SMTPTransport(url: "smtp://127.0.0.1:\(server.port)", environment: [:])
         let refused = try XCTUnwrap(Self.failure { try anonymous.send(message) })
         XCTAssertTrue(refused.serverReply?.hasPrefix("530") ?? false, refused.description)
+
+        // Without the explicit opt-out, credentials are never sent over a connection without TLS.
+        let guarded = try SMTPTransport(
+            url: "smtp://127.0.0.1:\(server.port)",
+            environment: ["RECEIVABLES_SMTP_USER": "reminders", "RECEIVABLES_SMTP_PASSWORD": password],
+            connectTimeoutSeconds: 2, totalTimeoutSeconds: 10)
+        let noTLS = try XCTUnwrap(Self.failure { try guarded.send(message) })
+        XCTAssertFalse(noTLS.description.contains(password), noTLS.description)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: server.eml(2).path), "nothing was delivered")
     }
 
     // MARK: - Failures

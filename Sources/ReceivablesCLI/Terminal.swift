@@ -32,6 +32,8 @@ enum Terminal {
             }
             if written < 0 {
                 if errno == EINTR { continue }
+                // The reader went away (`receivables export | head`): it has what it wanted.
+                if errno == EPIPE { exit(0) }
                 throw CommandFailure(exitCode: .storage, message: "cannot write output: \(String(cString: strerror(errno)))")
             }
             offset += written

@@ -392,13 +392,19 @@ extension CommandContext {
         let head: LogHead
         do { head = try store.events.head() } catch { throw storeFailure(error) }
         let scope = QueryScope(asOf: today)
-        let (aging, calendar, currency) = try query {
+        let (aging, calendar, currency, overview) = try query {
             (try store.aging(scope), try store.calendar(from: today.startOfMonth, to: today.endOfMonth, view: .week, scope: scope),
-             try store.currency())
+             try store.currency(), try store.creditOverview(scope))
         }
         if format == .table {
             var text = "Demo store at \(storePath): \(outcome.appended) events from \(history.firstDay) to \(history.lastDay) (seed \(seed))\n\n"
             text += "Aging as of \(today) (! has something overdue)\n" + aging.summaryTable(currency) + "\n"
+            var credit = TextTable([.init("client"), .init("name"), .init("exposure", .right), .init("limit", .right), .init("status")])
+            for client in overview where [.warning, .exceeded].contains(client.creditStatus()) {
+                credit.append([client.id, client.name, client.exposure.canonical(currency), client.limit?.canonical(currency) ?? "",
+                               client.creditStatus().rawValue], marked: client.creditStatus() == .exceeded)
+            }
+            text += "Clients near or over their credit limit\n" + credit.render() + "\n"
             text += calendar.table(currency)
             text += "\nTry: receivables client C02 --store \(storePath)    receivables aging --store \(storePath)\n"
             try Terminal.write(Array(text.utf8))

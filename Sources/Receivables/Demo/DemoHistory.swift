@@ -58,6 +58,8 @@ private struct Generator {
 
     struct PendingPayment {
         var id: String
+        var client: Int
+        var amount: Int64
         var received: Day
         var clearsOn: Day
         var bounces: Bool
@@ -71,6 +73,9 @@ private struct Generator {
     /// Per client, how much it usually buys a month, in cents.
     var monthlySpend: [Int64] = []
     var limits: [Int64] = []
+    /// Each client's exposure as the generator keeps it (invoices less cleared payments), so the
+    /// demo can leave one client just under its limit.
+    var exposure: [Int64] = []
 
     init(history: DemoHistory) {
         self.history = history
@@ -123,6 +128,7 @@ private struct Generator {
             // Most clients get a limit of about three months of purchases; two are kept tight on purpose.
             let limit: Int64 = index == 1 ? spend * 2 : index == 2 ? spend : spend * 3
             limits.append(limit)
+            exposure.append(0)
             if index % 6 != 5 {
                 add("CreditLimitSet", ["client": .string(clientID(index)), "limit": money(limit),
                                        "warnAt": .number(Double([70, 80, 80, 90][index % 4]))], on: start)
@@ -132,6 +138,12 @@ private struct Generator {
         while day <= history.lastDay {
             simulate(day)
             day = day.adding(days: 1)
+        }
+        // The office raised the second client's limit last week, to just above what it owes:
+        // the demo shows one client near its limit (warning) beside the one over it.
+        if history.clientCount > 1 && exposure[1] > 0 {
+            add("CreditLimitSet", ["client": .string(clientID(1)), "limit": money(exposure[1] * 100 / 88), "warnAt": 80],
+                on: history.lastDay.adding(days: -7))
         }
         return events
     }
@@ -158,6 +170,7 @@ private struct Generator {
                               "amount": money(amount), "number": .string(invoice),
                               "description": .string(["Forniture", "Servizi di manutenzione", "Materiali", "Consulenza", "Noleggio"][invoiceCount % 5])],
             on: day, key: "erp-\(invoice)")
+        exposure[client] += amount
         let instalments = [1, 1, 1, 2, 2, 3, 4][Int.random(in: 0..<7, using: &random)]
         var left = amount
         let endOfMonthTerms = chance(50)
@@ -179,6 +192,7 @@ private struct Generator {
                                     "received": .string(day.description), "method": "bank_transfer", "reference": .string("Acconto \(invoice)")],
                 on: day)
             onAccount.append((payment, client, downPayment, day))
+            exposure[client] -= downPayment
         }
     }
 
@@ -221,8 +235,10 @@ private struct Generator {
         if method == "cheque" { data["reference"] = .string("Assegno n. \(1_000_000 + paymentCount)") }
         add("PaymentReceived", data, on: day)
         if method == "cheque" || method == "riba" {
-            pending.append(PendingPayment(id: payment, received: day, clearsOn: day.adding(days: Int.random(in: 2...10, using: &random)),
-                                          bounces: chance(12)))
+            pending.append(PendingPayment(id: payment, client: deadline.client, amount: amount, received: day,
+                                          clearsOn: day.adding(days: Int.random(in: 2...10, using: &random)), bounces: chance(12)))
+        } else {
+            exposure[deadline.client] -= amount
         }
         open[index].outstanding -= amount
     }
@@ -237,6 +253,7 @@ private struct Generator {
                 reopen(payment.id)
             } else {
                 add("PaymentCleared", ["payment": .string(payment.id), "date": .string(day.description)], on: day)
+                exposure[payment.client] -= payment.amount
             }
             pending.remove(at: index)
         }

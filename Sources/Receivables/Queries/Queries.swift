@@ -246,6 +246,12 @@ extension ReceivablesStore {
         return result
     }
 
+    /// Every client with its exposure, limit and credit status, by id: the office's view of who is
+    /// near or over the limit.
+    public func creditOverview(_ scope: QueryScope) throws -> [ClientState] {
+        try withSource(scope) { source, _ in try source.allClients() }
+    }
+
     /// The store's currency, for printing answers.
     public func currency() throws -> Currency {
         try events.read { transaction in try StoredState(transaction: transaction, database: try state(transaction)).settings.currency }

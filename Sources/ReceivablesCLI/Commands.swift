@@ -9,7 +9,7 @@ import Reports
 let globalOptions = [
     OptionSpec(name: "--store", valueName: "PATH", help: "the store directory (default: $RECEIVABLES_STORE, else ./receivables-store)"),
     OptionSpec(name: "--now", valueName: "TIMESTAMP", help: "pin the clock, e.g. 2026-01-15T09:00:00.000Z (never before the log's last recordedAt)"),
-    OptionSpec(name: "--format", valueName: "FORMAT", help: "table, json or csv (default: table on a terminal, json otherwise)"),
+    OptionSpec(name: "--format", valueName: "FORMAT", help: "table, json or csv (default: table on a terminal, json otherwise); ics for calendar, svg for exposure"),
     OptionSpec(name: "--help", valueName: nil, help: "show this help"),
 ]
 
@@ -71,6 +71,10 @@ let commandSpecs: [CommandSpec] = [
                   OptionSpec(name: "--smtp", valueName: "URL", help: "smtp://host:port (STARTTLS when offered) or smtps://host:port"),
                   OptionSpec(name: "--deadline", valueName: "ID", help: "send one manual reminder for this deadline now")],
         discussion: "SMTP credentials come from RECEIVABLES_SMTP_USER and RECEIVABLES_SMTP_PASSWORD, never from the command line.\nExit 1 when any message failed; a failed message is tried again on the next run."),
+    CommandSpec(
+        name: "report", summary: "write a static HTML dashboard: overview, calendar, aging, a page per client",
+        options: [OptionSpec(name: "--out", valueName: "DIR", help: "the folder to write it to (made when missing)"), asOfOption],
+        discussion: "Self-contained: no scripts, fonts or styles from outside; open DIR/index.html in any browser, offline."),
     CommandSpec(
         name: "attach", summary: "store a document (receipt, cheque scan) and attach it to a payment",
         positionals: [PositionalSpec(name: "PAYMENT", help: "the payment id"), PositionalSpec(name: "FILE", help: "the document")],
@@ -150,6 +154,14 @@ struct CommandContext {
             clockIsPinned = false
         }
         if let text = arguments.value("--format") {
+            let special: [String: String] = ["ics": "calendar", "svg": "exposure"]
+            if let command = special[text] {
+                guard arguments.command.name == command else {
+                    throw CommandFailure(exitCode: .usage, message: "--format \(text) is only for `\(command)`; use table, json or csv")
+                }
+                format = .json
+                return
+            }
             guard let chosen = OutputFormat(rawValue: text) else {
                 throw CommandFailure(exitCode: .usage, message: "--format: \"\(text)\" is not one of table, json, csv")
             }
@@ -170,6 +182,7 @@ struct CommandContext {
         case "rebuild": try rebuild()
         case "attach": try attach()
         case "remind": try remind()
+        case "report": try report()
         case "document": try document()
         case "calendar": try calendar()
         case "aging": try aging()

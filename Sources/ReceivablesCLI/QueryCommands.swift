@@ -86,6 +86,12 @@ extension CommandContext {
         let scope = try scope(store)
         let client = arguments.value("--client")
         let (report, currency) = try query { (try store.calendar(from: from, to: to, view: view, client: client, statuses: statuses, scope: scope), try store.currency()) }
+        if arguments.value("--format") == "ics" {
+            let (storeID, settings) = try query { (try store.storeID(), try store.reminderInputs().settings) }
+            let text = report.iCalendar(storeID: storeID, generatedAt: now, currency: currency,
+                                        calendarName: settings.company.map { "Scadenze \($0)" })
+            return try Terminal.write(Array(text.utf8))
+        }
         try answer(json: report.json(currency), table: { report.table(currency) }, csv: { report.csv(currency) })
     }
 
@@ -141,6 +147,14 @@ extension CommandContext {
         let known = try knownAt()
         let client = arguments.positionals.first
         let (report, currency) = try query { (try store.exposure(client: client, from: from, to: to, step: step, knownAt: known), try store.currency()) }
+        if arguments.value("--format") == "svg" {
+            var warnAt: Int?
+            if let client {
+                let history = try query { try store.client(client, scope: QueryScope(asOf: to, knownAt: known)) }
+                warnAt = history.client.limit == nil ? nil : history.client.warnAt
+            }
+            return try Terminal.write(Array(report.svg(currency: currency, locale: .it, warnAtPercent: warnAt).utf8))
+        }
         try answer(json: report.json(currency), table: { report.table(currency) }, csv: { report.csv(currency) })
     }
 }

@@ -72,6 +72,12 @@ let commandSpecs: [CommandSpec] = [
                   OptionSpec(name: "--deadline", valueName: "ID", help: "send one manual reminder for this deadline now")],
         discussion: "SMTP credentials come from RECEIVABLES_SMTP_USER and RECEIVABLES_SMTP_PASSWORD, never from the command line.\nExit 1 when any message failed; a failed message is tried again on the next run."),
     CommandSpec(
+        name: "import-fatturapa", summary: "import FatturaPA XML invoices as InvoiceIssued and DeadlineSet events",
+        positionals: [PositionalSpec(name: "FILE|DIR", help: "FatturaPA files, or folders of them", isRepeated: true)],
+        options: [OptionSpec(name: "--seller-vat", valueName: "VAT", help: "the company's VAT number, e.g. IT01234567890 (default: $RECEIVABLES_SELLER_VAT)"),
+                  OptionSpec(name: "--dry-run", valueName: nil, help: "show what would be appended, append nothing")],
+        discussion: "Each file is one transaction: a file that is not FatturaPA, not well formed or issued by another seller is reported and\nskipped, and the rest still import. Importing the same file again appends nothing."),
+    CommandSpec(
         name: "report", summary: "write a static HTML dashboard: overview, calendar, aging, a page per client",
         options: [OptionSpec(name: "--out", valueName: "DIR", help: "the folder to write it to (made when missing)"), asOfOption],
         discussion: "Self-contained: no scripts, fonts or styles from outside; open DIR/index.html in any browser, offline."),
@@ -183,6 +189,7 @@ struct CommandContext {
         case "attach": try attach()
         case "remind": try remind()
         case "report": try report()
+        case "import-fatturapa": try importFatturaPA()
         case "document": try document()
         case "calendar": try calendar()
         case "aging": try aging()

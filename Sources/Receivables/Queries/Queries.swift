@@ -252,6 +252,13 @@ extension ReceivablesStore {
         try withSource(scope) { source, _ in try source.allClients() }
     }
 
+    /// The ids of every client registered so far.
+    public func clientIDs() throws -> Set<String> {
+        try events.read { transaction in
+            Set(try StoredState(transaction: transaction, database: try state(transaction)).allClients().map(\.id))
+        }
+    }
+
     /// The store's currency, for printing answers.
     public func currency() throws -> Currency {
         try events.read { transaction in try StoredState(transaction: transaction, database: try state(transaction)).settings.currency }

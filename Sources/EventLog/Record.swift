@@ -58,6 +58,20 @@ public struct Record: Sendable, Equatable {
         output.reserveCapacity(dataCanonical.count + 256)
         output.append(contentsOf: #"{"data":"#.utf8)
         output.append(contentsOf: dataCanonical)
+        appendEffectiveKeyMetaAndPrev(to: &output)
+        output.append(contentsOf: #"","recordedAt":""#.utf8)
+        output.append(contentsOf: recordedAt.description.utf8)
+        output.append(contentsOf: #"","seq":"#.utf8)
+        output.append(contentsOf: String(seq).utf8)
+        output.append(contentsOf: #","type":"#.utf8)
+        JSONWriter.writeString(type, into: &output)
+        output.append(UInt8(ascii: "}"))
+        return output
+    }
+
+    /// `,"effective":…[,"key":…][,"meta":…],"prev":"…` — the middle of both envelope forms,
+    /// whose members happen to stand in the same order in each.
+    private func appendEffectiveKeyMetaAndPrev(to output: inout [UInt8]) {
         output.append(contentsOf: #","effective":"#.utf8)
         JSONWriter.writeString(effective, into: &output)
         if let key {
@@ -70,14 +84,6 @@ public struct Record: Sendable, Equatable {
         }
         output.append(contentsOf: #","prev":""#.utf8)
         output.append(contentsOf: prev.hex.utf8)
-        output.append(contentsOf: #"","recordedAt":""#.utf8)
-        output.append(contentsOf: recordedAt.description.utf8)
-        output.append(contentsOf: #"","seq":"#.utf8)
-        output.append(contentsOf: String(seq).utf8)
-        output.append(contentsOf: #","type":"#.utf8)
-        JSONWriter.writeString(type, into: &output)
-        output.append(UInt8(ascii: "}"))
-        return output
     }
 
     /// The hash this record must carry, recomputed from its content.
@@ -97,18 +103,7 @@ public struct Record: Sendable, Equatable {
         JSONWriter.writeString(type, into: &output)
         output.append(contentsOf: #","data":"#.utf8)
         output.append(contentsOf: dataCanonical)
-        output.append(contentsOf: #","effective":"#.utf8)
-        JSONWriter.writeString(effective, into: &output)
-        if let key {
-            output.append(contentsOf: #","key":"#.utf8)
-            JSONWriter.writeString(key, into: &output)
-        }
-        if let metaCanonical {
-            output.append(contentsOf: #","meta":"#.utf8)
-            output.append(contentsOf: metaCanonical)
-        }
-        output.append(contentsOf: #","prev":""#.utf8)
-        output.append(contentsOf: prev.hex.utf8)
+        appendEffectiveKeyMetaAndPrev(to: &output)
         output.append(contentsOf: #"","hash":""#.utf8)
         output.append(contentsOf: hash.hex.utf8)
         output.append(contentsOf: #""}"#.utf8)

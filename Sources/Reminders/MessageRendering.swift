@@ -31,24 +31,7 @@ public enum ReminderMessageError: Error, Sendable, Equatable, CustomStringConver
         }
     }
 
-    private static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            default:
-                if scalar.properties.generalCategory == .control {
-                    result += "\\u{" + String(scalar.value, radix: 16) + "}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    private static func quoted(_ text: String) -> String { TextEscaping.quoted(text) }
 }
 
 /// A reminder's words, before they become an e-mail: the subject and the plain-text and HTML
@@ -336,21 +319,8 @@ public struct ReminderMessage: Sendable, Equatable {
     }
 
     /// & < > " ' as entities: safe in element content and in quoted attribute values.
-    static func htmlEscaped(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    /// Values and template text in the HTML part: escaped the same way as every page we write.
+    static func htmlEscaped(_ text: String) -> String { TextEscaping.markup(text) }
 
     private static func normalizedLineEnds(_ text: String) -> String {
         var result = String.UnicodeScalarView()

@@ -5,47 +5,11 @@ import Receivables
 // string work, so the same input gives the same bytes on every platform.
 
 enum Markup {
-    /// Text for an XML or HTML element or a double-quoted attribute value.
-    ///
-    /// - `& < > " '` become references, so no text can open a tag, close an attribute or end a
-    ///   CDATA section (`]]>` becomes `]]&gt;`).
-    /// - Control characters other than tab, line feed and carriage return are dropped: XML 1.0
-    ///   forbids most of them, and none of them means anything on a page.
-    /// - Bidirectional controls (such as U+200F RIGHT-TO-LEFT MARK) are written as numeric
-    ///   references, so they are visible in the source and cannot silently reorder it; the pages
-    ///   also wrap names in `<bdi>` so they cannot reorder the text around them when shown.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
-            default:
-                if scalar.properties.generalCategory == .control || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
-                    continue
-                }
-                if isBidiControl(scalar) {
-                    result += "&#x" + String(scalar.value, radix: 16, uppercase: true) + ";"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result
-    }
+    /// Text for an XML or HTML element or a double-quoted attribute value; the pages also wrap
+    /// names in `<bdi>` so they cannot reorder the text around them when shown.
+    static func escape(_ text: String) -> String { TextEscaping.markup(text) }
 
-    /// The explicit directional marks, embeddings, overrides and isolates (Unicode 15, UAX #9).
-    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
-        default: return false
-        }
-    }
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool { TextEscaping.isBidiControl(scalar) }
 
     /// A number with exactly `decimals` digits after the point, rounded half away from zero,
     /// never "-0.0": coordinates print the same on every platform.

@@ -214,27 +214,7 @@ extension Money {
 }
 
 extension MoneyParseError {
-    /// The text as given, in quotes, with control characters and quotes escaped so an error
-    /// message stays on one line and cannot be mistaken for its surrounding text.
-    fileprivate static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.properties.generalCategory == .control {
-                    result += "\\u{" + String(scalar.value, radix: 16) + "}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    fileprivate static func quoted(_ text: String) -> String { TextEscaping.quoted(text) }
 }
 
 /// A sum of amounts beyond what 64-bit minor units hold (about 92 quadrillion euros): refused,

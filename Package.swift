@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Receivables"]),
         .target(name: "Reminders", dependencies: ["EventLog", "Receivables", "CCurl", "CCurlShim"]),
         .executableTarget(name: "ReceivablesCLI", dependencies: ["EventLog", "Receivables", "Reports", "Reminders"]),
+        .executableTarget(name: "receivables-robustness", dependencies: ["EventLog", "Receivables"], path: "tools/robustness"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "ReceivablesTests", dependencies: ["Receivables"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),

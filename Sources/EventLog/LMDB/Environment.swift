@@ -132,9 +132,10 @@ public final class Environment: @unchecked Sendable {
     private func beginAdoptingResize(flags: UInt32) throws -> Transaction {
         var pointer: OpaquePointer?
         var code = mdb_txn_begin(handle, nil, flags, &pointer)
-        if code == MDB_MAP_RESIZED {
-            // Another process grew the map. Adopt its size; this needs no transaction of ours
-            // active, so step out of the shared lock for the moment it takes.
+        while code == MDB_MAP_RESIZED {
+            // Another process grew the map (perhaps again while we waited for the writer lock).
+            // Adopt its size; this needs no transaction of ours active, so step out of the shared
+            // lock for the moment it takes. Each adoption only makes the map larger, so this ends.
             resizeLock.unlock()
             resizeLock.lockExclusive()
             mdb_env_set_mapsize(handle, 0)
@@ -149,6 +150,10 @@ public final class Environment: @unchecked Sendable {
     private func growMap() throws {
         resizeLock.lockExclusive()
         defer { resizeLock.unlock() }
+        // A reader that died holding a snapshot pins old pages; clearing its slot lets them be
+        // reused, so a store with a crashed reader does not keep growing.
+        var dead: Int32 = 0
+        mdb_reader_check(handle, &dead)
         let current = mapSizeBytes
         guard current < maximumMapSizeBytes else { throw LMDBError.mapFull }
         let next = min(current * 2, maximumMapSizeBytes)

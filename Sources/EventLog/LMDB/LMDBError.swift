@@ -70,6 +70,8 @@ public struct LMDBError: Error, RawRepresentable, Hashable, Sendable, CustomStri
         switch self {
         case .noSpace, .fileTooLarge:
             return "the disk is full (\(text)); free some space and try again: nothing was written"
+        case .inputOutput:
+            return "a write to the disk failed (\(text)): the disk may be full, over a size limit, or failing; nothing was written"
         case .permissionDenied:
             return "permission denied (\(text)); the store belongs to another user or is read-only"
         case .corrupted, .pageNotFound, .panic, .invalid:

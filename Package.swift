@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Reminders", targets: ["Reminders"]),
         .executable(name: "receivables", targets: ["ReceivablesCLI"]),
+        .executable(name: "receivables-bench", targets: ["receivables-bench"]),
     ],
     targets: [
         .systemLibrary(
@@ -22,6 +23,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
@@ -33,6 +39,7 @@ let package = Package(
         .target(name: "Reminders", dependencies: ["EventLog", "Receivables", "CCurl", "CCurlShim"]),
         .executableTarget(name: "ReceivablesCLI", dependencies: ["EventLog", "Receivables", "Reports", "Reminders"]),
         .executableTarget(name: "receivables-robustness", dependencies: ["EventLog", "Receivables"], path: "tools/robustness"),
+        .executableTarget(name: "receivables-bench", dependencies: ["EventLog", "Receivables", "CLMDB", "CSQLite"], path: "tools/bench"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "ReceivablesTests", dependencies: ["Receivables"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),

@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "Reminders", dependencies: ["EventLog", "Receivables", "CCurl", "CCurlShim"]),
         .executableTarget(name: "ReceivablesCLI", dependencies: ["EventLog", "Receivables", "Reports", "Reminders"]),
         .executableTarget(name: "receivables-robustness", dependencies: ["EventLog", "Receivables"], path: "tools/robustness"),
+        .executableTarget(name: "receivables-fuzz", dependencies: ["EventLog", "Receivables"], path: "tools/fuzz"),
         .executableTarget(name: "receivables-bench", dependencies: ["EventLog", "Receivables", "CLMDB", "CSQLite"], path: "tools/bench"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "ReceivablesTests", dependencies: ["Receivables"]),

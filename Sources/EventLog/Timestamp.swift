@@ -81,9 +81,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
                 year: year, month: month, day: day,
                 hour: hour, minute: minute, second: second, millisecond: millisecond)
         else { return nil }
-        // The text names local time at the offset, so UTC is local time minus the offset.
-        self.millisecondsSinceEpoch = local.millisecondsSinceEpoch - Int64(offsetSeconds) * 1000
+        // The text names local time at the offset, so UTC is local time minus the offset; an
+        // offset must not carry the instant out of years 0000–9999, which nothing could print.
+        let instant = local.millisecondsSinceEpoch - Int64(offsetSeconds) * 1000
+        guard instant >= Self.earliestMilliseconds && instant <= Self.latestMilliseconds else { return nil }
+        self.millisecondsSinceEpoch = instant
     }
+
+    /// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants the form can write.
+    static let earliestMilliseconds: Int64 = -62_167_219_200_000
+    static let latestMilliseconds: Int64 = 253_402_300_799_999
 
     /// The proleptic-Gregorian UTC civil date and time parts, computed without Foundation
     /// (days-from-civil algorithm).

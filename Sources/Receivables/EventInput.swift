@@ -137,12 +137,13 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         self.rule = rule
     }
 
-    /// `<Type>: <field>: <what is wrong> (rule: <name>)`, leaving out what is unknown.
+    /// `<Type>: <field>: <what is wrong> (rule: <name>)`, leaving out what is unknown. Names and
+    /// values quoted from the input are kept to one safe line.
     public var description: String {
         var parts: [String] = []
-        if let type { parts.append(type) }
-        if let field { parts.append(field) }
-        parts.append("\(reason) (rule: \(rule))")
+        if let type { parts.append(TextEscaping.oneLine(type, limit: 200)) }
+        if let field { parts.append(TextEscaping.oneLine(field, limit: 200)) }
+        parts.append("\(TextEscaping.oneLine(reason)) (rule: \(rule))")
         return parts.joined(separator: ": ")
     }
 }
@@ -150,6 +151,9 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
 /// Picks the nearest known word to a misspelt one, for "did you mean" hints.
 public enum Suggestion {
     public static func closest(to word: String, among candidates: [String]) -> String? {
+        // Nothing longer than any known word is a misspelling of it; and an edit distance over a
+        // megabyte of junk would take seconds.
+        guard word.count <= 64 else { return nil }
         let lowered = word.lowercased()
         var best: (String, Int)?
         for candidate in candidates {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import EventLog
+import Receivables
 
 /// Exit codes of CONTRACT 7.
 enum ExitCode: Int32 {
@@ -44,8 +45,10 @@ enum Terminal {
         try write(Array((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
+    /// One `error:` line: whatever the message quotes from the input is kept to that one line.
     static func printError(_ text: String) {
-        try? write(Array((text.hasSuffix("\n") ? text : text + "\n").utf8), to: 2)
+        let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        try? write(Array((TextEscaping.oneLine(body, limit: 4000) + "\n").utf8), to: 2)
     }
 
     /// Reads a whole file, or standard input for "-".

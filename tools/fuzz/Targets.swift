@@ -547,7 +547,10 @@ extension Target {
             offsetSeconds = (z[0] == UInt8(ascii: "+") ? 1 : -1) * (offsetHour * 3600 + offsetMinute * 60)
         }
         let seconds = epochDays(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return seconds * 1000 + millisecond
+        // An offset may not carry the instant out of years 0000–9999, which nothing could print.
+        let instant = seconds * 1000 + millisecond
+        guard instant >= -62_167_219_200_000 && instant <= 253_402_300_799_999 else { return nil }
+        return instant
     }
 
     static let utc = TimeZoneRule(identifier: "UTC")!

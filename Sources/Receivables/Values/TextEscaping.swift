@@ -23,6 +23,25 @@ public enum TextEscaping {
         return result + "\""
     }
 
+    /// Text safe for one line of a terminal or a log: control characters (a line break, an ESC
+    /// that would drive the terminal), line and paragraph separators and bidirectional controls
+    /// are written as `\u{…}`, and text beyond `limit` characters is cut with "…" — so input can
+    /// never forge a second `error:` line or hide in an escape sequence.
+    public static func oneLine(_ text: String, limit: Int = 2000) -> String {
+        var result = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit { return result + "…" }
+            if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" || isBidiControl(scalar) {
+                result += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return result
+    }
+
     /// Text for an XML or HTML element or a double-quoted attribute value.
     ///
     /// - `& < > " '` become references, so no text can open a tag, close an attribute or end a

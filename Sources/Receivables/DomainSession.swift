@@ -150,37 +150,40 @@ struct DomainSession {
 
     func finish() throws {
         try state.flush()
-        for client in state.clientsToRecompute.sorted() {
-            try recomputeExposure(of: client)
+        for (client, from) in state.clientsToRecompute.sorted(by: { $0.key < $1.key }) {
+            try recomputeExposure(of: client, from: from)
         }
     }
 
     /// A client's exposure series from scratch: for each date one of its events is dated, the
     /// exposure of the fold of its events dated on or before it (CONTRACT 5). Needed only when
     /// an event is dated before the client's last change point.
-    private func recomputeExposure(of client: String) throws {
+    private func recomputeExposure(of client: String, from: Day) throws {
         let transaction = writer.transaction
         let stored = try StoredState(transaction: transaction, database: state.database)
         var seqs = try stored.eventSeqs(ofClient: client)
         seqs += try store.events.seqs(ofStream: "settings", in: transaction)
         seqs.sort()
-        var records: [(effective: Day, type: EventType, event: DomainEvent?, record: Record)] = []
+        // Decoded once; each date below folds the ones dated on or before it, in log order.
+        var events: [(effective: Day, isMasterData: Bool, event: DomainEvent)] = []
+        var currency = state.settings.currency
         for seq in seqs {
             guard let record = try store.events.record(seq, in: transaction), let type = EventType(rawValue: record.type),
                   let effective = Day(iso: record.effective) else { continue }
-            records.append((effective, type, nil, record))
+            let event = try DomainEvent.decode(type: type, data: try record.data(), currency: currency)
+            if case .settingsChanged(let change) = event, let changed = change.currency { currency = changed }
+            events.append((effective, type.isMasterData, event))
         }
-        let dates = Set(records.filter { !$0.type.isMasterData }.map(\.effective)).sorted()
+        let dates = Set(events.filter { !$0.isMasterData && $0.effective >= from }.map(\.effective)).sorted()
         var series: [ExposurePointValue] = []
         for date in dates {
             var memory = MemoryState()
-            for item in records where item.type.isMasterData || item.effective <= date {
-                let event = try DomainEvent.decode(type: item.type, data: try item.record.data(), currency: memory.settings.currency)
-                try Fold.apply(event, to: &memory)
+            for item in events where item.isMasterData || item.effective <= date {
+                try Fold.apply(item.event, to: &memory)
             }
             let value = memory.client(client)
             series.append(ExposurePointValue(day: date, exposure: value?.exposure ?? .zero, limit: value?.limit))
         }
-        try stored.replaceExposureSeries(ofClient: client, with: series)
+        try stored.replaceExposureSeries(ofClient: client, from: from, with: series)
     }
 }

@@ -26,7 +26,8 @@ struct StoredState: StateStore {
     private var storedLastPoints: [String: ExposurePointValue?] = [:]
     private var points: [String: [Day: ExposurePointValue]] = [:]
     /// Clients with an event dated before their last change point: their series is recomputed.
-    private(set) var clientsToRecompute: Set<String> = []
+    /// With the earliest date of their events dated in the past: points before it stand.
+    private(set) var clientsToRecompute: [String: Day] = [:]
 
     enum Prefix: UInt8 {
         case settings = 0x53  // "S"
@@ -113,7 +114,10 @@ struct StoredState: StateStore {
     /// day, so the point is exact; an earlier date changes history, and the client's series is
     /// recomputed from its events at flush.
     mutating func noteExposure(of client: ClientState, effective: Day) throws {
-        if clientsToRecompute.contains(client.id) { return }
+        if let from = clientsToRecompute[client.id] {
+            clientsToRecompute[client.id] = min(from, effective)
+            return
+        }
         let last: ExposurePointValue?
         if let cached = lastPoints[client.id] {
             last = cached
@@ -122,7 +126,8 @@ struct StoredState: StateStore {
             storedLastPoints[client.id] = last
         }
         if let last, effective < last.day {
-            clientsToRecompute.insert(client.id)
+            // Points of this batch dated before this event stand; earlier stored ones too.
+            clientsToRecompute[client.id] = min(effective, points[client.id]?.keys.min() ?? effective)
             return
         }
         let point = ExposurePointValue(day: effective, exposure: client.exposure, limit: client.limit)
@@ -157,8 +162,10 @@ struct StoredState: StateStore {
         return result
     }
 
-    /// Replaces a client's whole series of change points (after an event dated in its past).
-    func replaceExposureSeries(ofClient client: String, with series: [ExposurePointValue]) throws {
+    /// Replaces a client's series of change points from `day` on (after an event dated in its
+    /// past); the points before `day` stand.
+    func replaceExposureSeries(ofClient client: String, from day: Day, with laterPoints: [ExposurePointValue]) throws {
+        let series = try exposurePoints(ofClient: client).filter { $0.day < day } + laterPoints
         var changes: [Day: Money] = [:]
         var previous = Money.zero
         for point in try exposurePoints(ofClient: client) {
@@ -290,7 +297,7 @@ struct StoredState: StateStore {
             try transaction.put(database, Self.seqKey(.alert, alert.client, alert.seq), writer.bytes)
         }
         var totalChanges: [Day: Money] = [:]
-        for (client, days) in points where !clientsToRecompute.contains(client) {
+        for (client, days) in points where clientsToRecompute[client] == nil {
             var previous = (storedLastPoints[client] ?? nil)?.exposure ?? .zero
             for day in days.keys.sorted() {
                 let point = days[day]!

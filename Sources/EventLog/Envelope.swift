@@ -16,7 +16,7 @@ public enum Envelope {
             throw EnvelopeError(seq: nil, reason: "an envelope must be a JSON object, not \(value.typeName)")
         }
         for key in object.keys where !members.contains(key) {
-            throw EnvelopeError(seq: nil, reason: "unknown member \"\(key)\"")
+            throw EnvelopeError(seq: nil, reason: "unknown member \"\(Self.oneLine(key))\"")
         }
         guard let seqValue = object["seq"]?.integerValue, seqValue >= 1 else {
             throw EnvelopeError(seq: nil, reason: "seq must be a whole number from 1")
@@ -59,6 +59,23 @@ public enum Envelope {
             throw EnvelopeError(seq: seq, reason: "the hash does not match the envelope's content")
         }
         return record
+    }
+}
+
+extension Envelope {
+    /// A name from the input, safe inside a one-line message: control characters, line and
+    /// paragraph separators written as `\u{…}`, and at most 200 characters.
+    static func oneLine(_ text: String) -> String {
+        var result = ""
+        for (index, scalar) in text.unicodeScalars.enumerated() {
+            if index == 200 { return result + "…" }
+            if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                result += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 }
 

@@ -380,7 +380,10 @@ public struct FatturaPAError: Error, Sendable, Equatable, CustomStringConvertibl
         self.init(fileName: fileName, kind: kind, reason: failure.message, line: failure.line)
     }
 
-    public var description: String {
+    /// One safe line: the reason quotes text from the file, which may hold anything.
+    public var description: String { TextEscaping.oneLine(wording) }
+
+    private var wording: String {
         let file = fileName.isEmpty ? "" : fileName + ": "
         let at = line.map { " at line \($0)" } ?? ""
         switch kind {

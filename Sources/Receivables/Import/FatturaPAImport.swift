@@ -218,6 +218,11 @@ private struct ImportBuilder {
                 }
                 if amount.isZero { continue }
                 let due = detail.due ?? (detail.termsStart ?? document.date).adding(days: detail.termDays ?? 0)
+                guard due.year <= 9999 else {
+                    throw FatturaPAError(fileName: document.fileName, kind: .invalidContent,
+                                         reason: "\(document.label): DettaglioPagamento \(index) (line \(detail.line)): its payment terms "
+                                            + "fall after 9999-12-31", line: detail.line)
+                }
                 let description = detail.methodName.map { "\(detail.method) \($0)" } ?? detail.method
                 deadlines.append(PlannedDeadline(index: index, due: due, amount: amount, description: description))
             }

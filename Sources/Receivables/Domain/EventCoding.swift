@@ -61,7 +61,7 @@ extension DomainEvent {
         try fields.rejectUnknownFields()
         switch type {
         case .settingsChanged:
-            let company = try fields.optional("company", fields.text)
+            let company = try fields.optional("company", fields.companyName)
             let iban = try fields.optional("iban", fields.iban)
             let bic = try fields.optional("bic", fields.text)
             let paymentLink = try fields.optional("paymentLink", fields.paymentLink)
@@ -484,6 +484,15 @@ private struct EventDataReader {
             return "\(quoted(text)) begins or ends with white space"
         }
         return "\(quoted(text)) contains a control character"
+    }
+
+    /// The company's name signs every reminder's From header: one line, no control characters.
+    func companyName(_ value: JSONValue, _ field: String) throws(EventRejection) -> String {
+        let name = try text(value, field)
+        if name.unicodeScalars.contains(where: isControl) {
+            throw rejection(field, "\(quoted(name)) contains a control character; write the company's name on one line", .invalidName)
+        }
+        return name
     }
 
     func clientName(_ value: JSONValue, _ field: String) throws(EventRejection) -> String {

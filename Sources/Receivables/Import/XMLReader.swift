@@ -267,24 +267,7 @@ enum XMLReader {
         var index = start
         var previousWasCR = false
 
-        func appendScalar(_ value: UInt32) {
-            switch value {
-            case 0..<0x80:
-                output.append(UInt8(value))
-            case 0x80..<0x800:
-                output.append(UInt8(0xC0 | (value >> 6)))
-                output.append(UInt8(0x80 | (value & 0x3F)))
-            case 0x800..<0x10000:
-                output.append(UInt8(0xE0 | (value >> 12)))
-                output.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
-                output.append(UInt8(0x80 | (value & 0x3F)))
-            default:
-                output.append(UInt8(0xF0 | (value >> 18)))
-                output.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
-                output.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
-                output.append(UInt8(0x80 | (value & 0x3F)))
-            }
-        }
+        func appendScalar(_ value: UInt32) { appendUTF8(value, to: &output) }
         func invalid(_ message: String) -> Failure {
             Failure(kind: .notWellFormed, line: line, message: message)
         }
@@ -924,7 +907,11 @@ private struct XMLByteParser {
         }
     }
 
-    private func appendScalar(_ value: UInt32, to output: inout [UInt8]) {
+    private func appendScalar(_ value: UInt32, to output: inout [UInt8]) { appendUTF8(value, to: &output) }
+}
+
+/// Appends the UTF-8 form of a Unicode scalar value (the caller has checked it is one).
+private func appendUTF8(_ value: UInt32, to output: inout [UInt8]) {
         switch value {
         case 0..<0x80:
             output.append(UInt8(value))
@@ -941,5 +928,4 @@ private struct XMLByteParser {
             output.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
             output.append(UInt8(0x80 | (value & 0x3F)))
         }
-    }
 }

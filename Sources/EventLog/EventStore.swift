@@ -127,6 +127,14 @@ public final class EventStore: Sendable {
             throw .storage(.invalid)
         }
         do {
+            // A store of a newer format is refused before anything is opened for writing: a
+            // database this version would add must not be written into it.
+            if let format = try environment.peek(database: "meta", key: Array("format".utf8)) {
+                let found = Self.formatNumber(format)
+                if found > Self.formatVersion {
+                    throw EventStoreError.newerFormat(path: path, found: found, supported: Self.formatVersion)
+                }
+            }
             let all = try environment.openDatabases(Self.coreDatabaseNames + names)
             log = all[0]; streams = all[1]; streamIndex = all[2]; keys = all[3]; meta = all[4]
             var extra: [String: Database] = [:]
@@ -135,11 +143,7 @@ public final class EventStore: Sendable {
             let metaDatabase = meta
             try environment.write { transaction in
                 if let format = try transaction.get(metaDatabase, Array("format".utf8)) {
-                    let found = format.withUnsafeBytes { bytes in
-                        var reader = ByteReader(bytes: bytes)
-                        let value: UInt32? = reader.integer()
-                        return value ?? .max
-                    }
+                    let found = Self.formatNumber(format)
                     if found > Self.formatVersion {
                         throw EventStoreError.newerFormat(path: path, found: found, supported: Self.formatVersion)
                     }
@@ -155,6 +159,15 @@ public final class EventStore: Sendable {
             throw .storage(error)
         } catch {
             throw .storage(.invalid)
+        }
+    }
+
+    /// The format number stored in the meta database (unreadable: the largest, so refused).
+    private static func formatNumber(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(bytes: raw)
+            let value: UInt32? = reader.integer()
+            return value ?? .max
         }
     }
 

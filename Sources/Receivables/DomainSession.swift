@@ -82,7 +82,7 @@ struct DomainSession {
         if try record.meta() != input.meta { return false }
         let currency = state.settings.currency
         guard let sent = try? DomainEvent.decode(type: type, data: input.data, currency: currency),
-              var recorded = try? DomainEvent.decode(type: type, data: try record.data(), currency: currency) else { return false }
+              var recorded = try? DomainEvent.decodeRecorded(type: type, data: try record.data(), currency: currency) else { return false }
         if case .paymentReceived(var payment) = recorded, case .paymentReceived(let original) = sent, original.allocations == nil {
             payment.allocations = nil
             recorded = .paymentReceived(payment)
@@ -112,7 +112,7 @@ struct DomainSession {
         guard let type = EventType(rawValue: record.type), let effective = Day(iso: record.effective) else {
             throw EventStoreError.corruptRecord(seq: record.seq, reason: "unknown event type or effective date")
         }
-        let event = try DomainEvent.decode(type: type, data: try record.data(), currency: state.settings.currency)
+        let event = try DomainEvent.decodeRecorded(type: type, data: try record.data(), currency: state.settings.currency)
         try fold(event, seq: record.seq, effective: effective)
     }
 
@@ -155,6 +155,11 @@ struct DomainSession {
         }
     }
 
+    /// After `finish`: a copy of the state for as-of replays when one is due (`Checkpoints`).
+    func checkpointIfDue() throws {
+        try Checkpoints.writeIfDue(lastSeq: writer.head.lastSeq, interval: store.checkpointInterval, state: state, to: store.checkpoints, in: writer.transaction)
+    }
+
     /// A client's exposure series from scratch: for each date one of its events is dated, the
     /// exposure of the fold of its events dated on or before it (CONTRACT 5). Needed only when
     /// an event is dated before the client's last change point.
@@ -170,7 +175,7 @@ struct DomainSession {
         for seq in seqs {
             guard let record = try store.events.record(seq, in: transaction), let type = EventType(rawValue: record.type),
                   let effective = Day(iso: record.effective) else { continue }
-            let event = try DomainEvent.decode(type: type, data: try record.data(), currency: currency)
+            let event = try DomainEvent.decodeRecorded(type: type, data: try record.data(), currency: currency)
             if case .settingsChanged(let change) = event, let changed = change.currency { currency = changed }
             events.append((effective, type.isMasterData, event))
         }

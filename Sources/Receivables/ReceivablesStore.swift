@@ -8,22 +8,32 @@ public final class ReceivablesStore: Sendable {
     /// The databases this layer keeps beside the log: two copies of the state and read models,
     /// of which one is live, and a pointer to it. A rebuild fills the other copy and then, in one
     /// transaction, makes it the live one: readers never see a half-built read model.
-    static let databaseNames = ["state-a", "state-b", "receivables-meta", "outbox", "blobs"]
+    static let databaseNames = ["state-a", "state-b", "receivables-meta", "outbox", "blobs", "checkpoints"]
     let stateCopies: [Database]
     let receivablesMeta: Database
     /// Messages committed for sending whose ReminderSent is not yet in the log (by Message-ID).
     let outbox: Database
     /// Payment documents, content-addressed: the 32-byte SHA-256 → the bytes.
     let blobs: Database
+    /// Copies of the state at a few log positions, where as-of replays start (`Checkpoints`).
+    let checkpoints: Database
     static let activeKey = Array("active-state".utf8)
 
+    /// Events between two replay checkpoints (`Checkpoints`).
+    public let checkpointInterval: UInt64
+
     /// Opens the store at `path`; with `create`, makes a new one when none is there.
-    public init(path: String, create: Bool = false, options: Environment.Options = Environment.Options()) throws(EventStoreError) {
+    /// `checkpointInterval` sets how many events apart this process leaves copies of the state
+    /// for as-of replays; the default suits stores of any size.
+    public init(path: String, create: Bool = false, options: Environment.Options = Environment.Options(),
+                checkpointInterval: UInt64 = Checkpoints.defaultInterval) throws(EventStoreError) {
+        self.checkpointInterval = max(1, checkpointInterval)
         events = try EventStore(path: path, create: create, extraDatabases: Self.databaseNames, options: options)
         stateCopies = [events.extraDatabases["state-a"]!, events.extraDatabases["state-b"]!]
         receivablesMeta = events.extraDatabases["receivables-meta"]!
         outbox = events.extraDatabases["outbox"]!
         blobs = events.extraDatabases["blobs"]!
+        checkpoints = events.extraDatabases["checkpoints"]!
     }
 
     /// Which copy of the state is live (0 or 1), as this transaction sees it.
@@ -92,6 +102,7 @@ public final class ReceivablesStore: Sendable {
                     }
                 }
                 try session.finish()
+                if !dryRun { try session.checkpointIfDue() }
                 for id in outboxIDs { try writer.transaction.delete(outbox, Array(id.utf8)) }
                 let outcome = AppendOutcome(appended: appended, seqs: seqs, alerts: session.alerts)
                 if dryRun { throw DryRunFinished(outcome: outcome) }
@@ -236,6 +247,7 @@ extension ReceivablesStore {
                         time = record.recordedAt
                     }
                     try session.finish()
+                    try session.checkpointIfDue()
                     expectedSeq = seq
                     previousHash = hash
                     previousTime = time

@@ -90,6 +90,20 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    /// The value of `key` in the database called `name`, read without creating anything (nil
+    /// when either is missing): for checks that must not write to a store they may refuse.
+    public func peek(database name: String, key: [UInt8]) throws -> [UInt8]? {
+        try read { transaction in
+            var dbi: MDB_dbi = 0
+            let code = mdb_dbi_open(transaction.handle, name, 0, &dbi)
+            if code == MDB_NOTFOUND { return nil }
+            try LMDBError.check(code)
+            return try key.withUnsafeBytes { keyBytes in
+                try transaction.get(Database(name: name, handle: dbi), keyBytes).map { Array($0) }
+            }
+        }
+    }
+
     // MARK: Transactions
 
     /// Runs `body` in a read-only snapshot. Readers never block the writer or each other.

@@ -65,7 +65,7 @@ extension ReceivablesStore {
             if !type.isMasterData {
                 guard let effective = Day(iso: record.effective), effective <= asOf else { return }
             }
-            let event = try DomainEvent.decode(type: type, data: try record.data(), currency: memory.settings.currency)
+            let event = try DomainEvent.decodeRecorded(type: type, data: try record.data(), currency: memory.settings.currency)
             try Fold.apply(event, to: &memory)
         }
         if let client {
@@ -77,7 +77,13 @@ extension ReceivablesStore {
                 try take(record)
             }
         } else {
-            try events.forEachRecord(in: transaction, through: knownSeq, take)
+            // From the latest copy of the state that the as-of filter would have left whole.
+            var first: UInt64 = 1
+            if let checkpoint = try Checkpoints.usable(through: knownSeq, asOf: asOf, in: transaction, checkpoints) {
+                memory = try Checkpoints.load(checkpoint.seq, in: transaction, checkpoints)
+                first = checkpoint.seq + 1
+            }
+            if first <= knownSeq { try events.forEachRecord(in: transaction, from: first, through: knownSeq, take) }
         }
         return memory
     }

@@ -18,7 +18,7 @@ extension ReceivablesStore {
             guard let type = EventType(rawValue: record.type) else {
                 throw EventStoreError.corruptRecord(seq: record.seq, reason: "unknown event type \(record.type)")
             }
-            return LoggedEvent(record: record, event: try DomainEvent.decode(type: type, data: try record.data(), currency: currency))
+            return LoggedEvent(record: record, event: try DomainEvent.decodeRecorded(type: type, data: try record.data(), currency: currency))
         }
     }
 

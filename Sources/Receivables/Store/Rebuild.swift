@@ -47,7 +47,17 @@ extension ReceivablesStore {
     /// meanwhile — makes it live (or, with `only`, replaces just that model's entries). The answer
     /// to every query is the same as before when the stored models were right.
     public func rebuild(only model: ReadModel? = nil, progress: ((ProgressReport) -> Void)? = nil) throws {
-        let spare = try foldIntoSpare(progress: progress) { transaction, spare, active in
+        // A whole rebuild makes the replay checkpoints again from the log, every interval.
+        let interval = checkpointInterval
+        let spare = try foldIntoSpare(
+            progress: progress,
+            clearing: model == nil ? [checkpoints] : [],
+            nextStop: { done in model == nil ? (done / interval + 1) * interval : nil },
+            atStop: { transaction, spare, seq in
+                let folded = try StoredState(transaction: transaction, database: spare)
+                try Checkpoints.write(seq: seq, latestEffective: folded.latestEffective, from: spare, to: checkpoints, in: transaction)
+            }
+        ) { transaction, spare, active in
             if let model {
                 for prefix in model.prefixes {
                     try Self.deleteEntries(in: transaction, active, prefix: [prefix.rawValue])
@@ -68,7 +78,22 @@ extension ReceivablesStore {
     /// and cleared afterwards.
     public func verifyReadModels(progress: ((ProgressReport) -> Void)? = nil) throws -> VerifyProblem? {
         var problem: VerifyProblem?
-        _ = try foldIntoSpare(progress: progress) { transaction, spare, active in
+        // Each replay checkpoint is compared with the fresh fold when it reaches its seq.
+        let copies = try events.read { transaction in try Checkpoints.headers(in: transaction, checkpoints) }
+        var checkpointProblem: VerifyProblem?
+        _ = try foldIntoSpare(
+            progress: progress,
+            nextStop: { done in copies.first { $0.seq > done }?.seq },
+            atStop: { transaction, spare, seq in
+                guard checkpointProblem == nil, let copy = copies.first(where: { $0.seq == seq }) else { return }
+                let folded = try StoredState(transaction: transaction, database: spare)
+                if folded.latestEffective != copy.latestEffective {
+                    checkpointProblem = VerifyProblem(seq: seq, reason: "the replay checkpoint at seq \(seq) records a latest effective date the log does not give")
+                } else if let difference = try Checkpoints.difference(at: seq, in: transaction, checkpoints, state: spare) {
+                    checkpointProblem = VerifyProblem(seq: seq, reason: difference)
+                }
+            }
+        ) { transaction, spare, active in
             let fresh = try transaction.cursor(spare)
             let live = try transaction.cursor(active)
             var a = try live.first(), b = try fresh.first()
@@ -90,36 +115,46 @@ extension ReceivablesStore {
             }
             try transaction.clear(spare)
         }
-        return problem
+        return problem ?? checkpointProblem
     }
 
     /// Folds the whole log into the spare copy, then runs `finish` in the transaction that has
-    /// taken in the last records, with the spare and the live database.
+    /// taken in the last records, with the spare and the live database. The fold pauses after
+    /// each seq `nextStop` names (given the seq folded so far) and runs `atStop` there with the
+    /// spare holding exactly the fold through that seq.
     private func foldIntoSpare(progress: ((ProgressReport) -> Void)?,
+                               clearing extra: [Database] = [],
+                               nextStop: (UInt64) -> UInt64? = { _ in nil },
+                               atStop: (Transaction, _ spare: Database, _ seq: UInt64) throws -> Void = { _, _, _ in },
                                finish: (Transaction, _ spare: Database, _ active: Database) throws -> Void) throws -> Database {
         let spare: Database = try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
             let spare = stateCopies[1 - (try activeCopy(writer.transaction))]
             try writer.transaction.clear(spare)
+            for database in extra { try writer.transaction.clear(database) }
             return spare
         }
         var done: UInt64 = 0
+        func fold(_ writer: LogWriter, through last: UInt64) throws {
+            while done < last {
+                let stop = nextStop(done)
+                let end = min(last, stop ?? last)
+                var session = try DomainSession(store: self, writer: writer, database: spare)
+                try events.forEachRecord(in: writer.transaction, from: done + 1, through: end) { try session.refold($0) }
+                try session.finish()
+                done = end
+                if end == stop { try atStop(writer.transaction, spare, end) }
+            }
+        }
         let batch: UInt64 = 50_000
         while true {
             let total = try events.head().lastSeq
             if total - done <= batch { break }
-            try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
-                var session = try DomainSession(store: self, writer: writer, database: spare)
-                try events.forEachRecord(in: writer.transaction, from: done + 1, through: done + batch) { try session.refold($0) }
-                try session.finish()
-            }
-            done += batch
+            try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in try fold(writer, through: done + batch) }
             progress?(ProgressReport(done: done, total: total))
         }
         try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
             let head = try events.head(in: writer.transaction)
-            var session = try DomainSession(store: self, writer: writer, database: spare)
-            try events.forEachRecord(in: writer.transaction, from: done + 1, through: head.lastSeq) { try session.refold($0) }
-            try session.finish()
+            try fold(writer, through: head.lastSeq)
             try finish(writer.transaction, spare, try state(writer.transaction))
             progress?(ProgressReport(done: head.lastSeq, total: head.lastSeq))
         }

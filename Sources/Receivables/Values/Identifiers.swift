@@ -85,9 +85,12 @@ public enum Identifiers {
     /// Non-ASCII letters are accepted, since internationalized addresses are in real use.
     public static func isEmailAddress(_ text: String) -> Bool {
         guard !text.isEmpty, text.utf8.count <= 254 else { return false }
-        let forbidden: Set<Unicode.Scalar> = ["(", ")", "<", ">", "[", "]", "\\", ",", ";", ":", "\""]
         for scalar in text.unicodeScalars {
-            if isControlOrWhiteSpace(scalar) || forbidden.contains(scalar) { return false }
+            if isControlOrWhiteSpace(scalar) { return false }
+            switch scalar {
+            case "(", ")", "<", ">", "[", "]", "\\", ",", ";", ":", "\"": return false
+            default: continue
+            }
         }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return false }
@@ -213,6 +216,9 @@ public enum Identifiers {
     /// Scalars rather than Characters are counted so that the limit does not depend on the
     /// Unicode version's grapheme rules, and a stored id keeps its length on every platform.
     public static func isValidId(_ text: String) -> Bool {
+        // Printable ASCII without spaces, the usual id, needs no look-up of Unicode properties.
+        let length = text.utf8.count
+        if length > 0, length <= 64, text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return true }
         let scalars = text.unicodeScalars
         guard let first = scalars.first, let last = scalars.last, scalars.count <= 64 else { return false }
         if first.properties.isWhitespace || last.properties.isWhitespace { return false }
@@ -234,7 +240,9 @@ public enum Identifiers {
     }
 
     private static func isControlOrWhiteSpace(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.generalCategory == .control || scalar.properties.isWhitespace
+        // Printable ASCII is neither; checking it first spares a look-up of Unicode properties.
+        if scalar.value > 0x20 && scalar.value < 0x7F { return false }
+        return scalar.properties.generalCategory == .control || scalar.properties.isWhitespace
     }
 
     /// A DNS label: 1 to 63 bytes of ASCII letters, digits and inner hyphens, or non-ASCII

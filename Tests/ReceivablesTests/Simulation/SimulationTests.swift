@@ -75,7 +75,9 @@ struct SeedSimulation {
     func run() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simulation-\(seed)-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try ReceivablesStore(path: directory, create: true)
+        // Replay checkpoints every 1,000 events, so that the as-of answers below also come from
+        // replays that start at a checkpoint (or could not, for events recorded late).
+        let store = try ReceivablesStore(path: directory, create: true, checkpointInterval: 1_000)
         let generator = WorkloadGenerator(seed: seed)
         var clock = Date()
         let verbose = ProcessInfo.processInfo.environment["SIMULATION_VERBOSE"] != nil

@@ -90,6 +90,39 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
+    /// Lets the kernel take back this process's view of the map's pages. Long scans (rebuild,
+    /// verify) call it between batches so that the part of the log already read does not stay
+    /// in the process's resident memory: the pages stay in the file system's cache, and any
+    /// later access reads them from there again. Safe at any time because the map is read-only
+    /// here (no MDB_WRITEMAP): no page of it is ever dirty. LMDB does not tell where its map is
+    /// (mdb_env_info answers an address only for fixed maps), so the mappings of the data
+    /// file are found in /proc/self/maps by its inode.
+    public func releaseMappedPages() {
+        var descriptor: Int32 = -1
+        var status = stat()
+        guard mdb_env_get_fd(handle, &descriptor) == 0, fstat(descriptor, &status) == 0 else { return }
+        let maps = open("/proc/self/maps", O_RDONLY)
+        guard maps >= 0 else { return }
+        defer { close(maps) }
+        var text: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(maps, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            text.append(contentsOf: chunk[0..<count])
+        }
+        // Each line: start-end perms offset device inode path.
+        for line in text.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+            guard fields.count >= 6, UInt64(String(decoding: fields[4], as: UTF8.self)) == UInt64(status.st_ino) else { continue }
+            let range = fields[0].split(separator: UInt8(ascii: "-"))
+            guard range.count == 2, let start = UInt(String(decoding: range[0], as: UTF8.self), radix: 16),
+                  let end = UInt(String(decoding: range[1], as: UTF8.self), radix: 16), end > start,
+                  let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
+            _ = madvise(address, Int(end - start), MADV_DONTNEED)
+        }
+    }
+
     /// The value of `key` in the database called `name`, read without creating anything (nil
     /// when either is missing): for checks that must not write to a store they may refuse.
     public func peek(database name: String, key: [UInt8]) throws -> [UInt8]? {

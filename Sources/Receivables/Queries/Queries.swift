@@ -80,7 +80,7 @@ extension ReceivablesStore {
             // From the latest copy of the state that the as-of filter would have left whole.
             var first: UInt64 = 1
             if let checkpoint = try Checkpoints.usable(through: knownSeq, asOf: asOf, in: transaction, checkpoints) {
-                memory = try Checkpoints.load(checkpoint.seq, in: transaction, checkpoints)
+                memory = try Checkpoints.load(checkpoint, in: transaction, checkpoints)
                 first = checkpoint.seq + 1
             }
             if first <= knownSeq { try events.forEachRecord(in: transaction, from: first, through: knownSeq, take) }

@@ -24,6 +24,8 @@ public enum Checkpoints {
     struct Header: Equatable {
         var seq: UInt64
         var latestEffective: Day?
+        /// Entries of the copy by state prefix, so that loading sizes its tables once.
+        var counts: [UInt8: Int] = [:]
     }
 
     /// The seq a key of the checkpoints database belongs to: its first 8 bytes, big-endian.
@@ -43,7 +45,9 @@ public enum Checkpoints {
             let seq = position(current.key)
             var value = ByteReader(bytes: current.value)
             let hasDay = value.byte() == 1
-            result.append(Header(seq: seq, latestEffective: hasDay ? value.day() : nil))
+            var header = Header(seq: seq, latestEffective: hasDay ? value.day() : nil)
+            while let prefix = value.byte(), let count: UInt64 = value.integer() { header.counts[prefix] = Int(count) }
+            result.append(header)
             // The next copy starts at the next seq's first key.
             entry = try cursor.seek(atOrAfter: (seq + 1).bigEndianBytes)
         }
@@ -52,7 +56,9 @@ public enum Checkpoints {
 
     /// Copies the entities of `state` as the position after `seq`.
     static func write(seq: UInt64, latestEffective: Day?, from state: Database, to database: Database,
-                      in transaction: Transaction) throws {
+                      in transaction: Transaction, releasingPagesEvery release: (() -> Void)? = nil) throws {
+        let position = seq.bigEndianBytes
+        let cursor = try transaction.cursor(state)
         var header = ByteWriter()
         if let latestEffective {
             header.byte(1)
@@ -60,16 +66,19 @@ public enum Checkpoints {
         } else {
             header.byte(0)
         }
-        let position = seq.bigEndianBytes
-        try transaction.put(database, position + [0], header.bytes)
-        let cursor = try transaction.cursor(state)
         for prefix in prefixes {
+            var count: UInt64 = 0
             var entry = try cursor.seek(atOrAfter: [prefix.rawValue])
             while let current = entry, current.key.first == prefix.rawValue {
                 try transaction.put(database, position + Array(current.key), Array(current.value))
+                count += 1
+                if count % 10_000 == 0 { release?() }
                 entry = try cursor.next()
             }
+            header.byte(prefix.rawValue)
+            header.integer(count)
         }
+        try transaction.put(database, position + [0], header.bytes)
     }
 
     /// Writes a copy after this transaction's last event when `interval` events have been
@@ -91,9 +100,13 @@ public enum Checkpoints {
     }
 
     /// The state as the copy at `seq` holds it.
-    static func load(_ seq: UInt64, in transaction: Transaction, _ database: Database) throws -> MemoryState {
+    static func load(_ header: Header, in transaction: Transaction, _ database: Database) throws -> MemoryState {
         var memory = MemoryState()
-        let position = seq.bigEndianBytes
+        memory.clients.reserveCapacity(header.counts[StoredState.Prefix.client.rawValue] ?? 0)
+        memory.invoices.reserveCapacity(header.counts[StoredState.Prefix.invoice.rawValue] ?? 0)
+        memory.deadlinesByID.reserveCapacity(header.counts[StoredState.Prefix.deadline.rawValue] ?? 0)
+        memory.payments.reserveCapacity(header.counts[StoredState.Prefix.payment.rawValue] ?? 0)
+        let position = header.seq.bigEndianBytes
         let cursor = try transaction.cursor(database)
         var entry = try cursor.seek(atOrAfter: position + [1])
         while let current = entry, current.key.count > 8, current.key.starts(with: position) {

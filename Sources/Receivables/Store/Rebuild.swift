@@ -55,7 +55,8 @@ extension ReceivablesStore {
             nextStop: { done in model == nil ? (done / interval + 1) * interval : nil },
             atStop: { transaction, spare, seq in
                 let folded = try StoredState(transaction: transaction, database: spare)
-                try Checkpoints.write(seq: seq, latestEffective: folded.latestEffective, from: spare, to: checkpoints, in: transaction)
+                try Checkpoints.write(seq: seq, latestEffective: folded.latestEffective, from: spare, to: checkpoints, in: transaction,
+                                      releasingPagesEvery: events.environment.releaseMappedPages)
             }
         ) { transaction, spare, active in
             if let model {
@@ -142,10 +143,17 @@ extension ReceivablesStore {
                 try events.forEachRecord(in: writer.transaction, from: done + 1, through: end) { try session.refold($0) }
                 try session.finish()
                 done = end
-                if end == stop { try atStop(writer.transaction, spare, end) }
+                // The log read so far is not needed again: a rebuild streams it, and keeps only
+                // the pages it is working on in its resident memory.
+                events.environment.releaseMappedPages()
+                if end == stop {
+                    try atStop(writer.transaction, spare, end)
+                    events.environment.releaseMappedPages()
+                }
             }
         }
-        let batch: UInt64 = 50_000
+        // Short transactions: each holds its changed pages in memory until it commits.
+        let batch: UInt64 = 20_000
         while true {
             let total = try events.head().lastSeq
             if total - done <= batch { break }

@@ -184,33 +184,38 @@ enum RecordCodec {
 }
 
 /// Reads little-endian fields from a buffer; every read is bounds-checked and answers nil past the end.
+/// The small reads are inlinable: the state's values are decoded in other modules, field by
+/// field, and a call per field (a generic one, unspecialised) would cost more than the read.
 public struct ByteReader {
-    let bytes: UnsafeRawBufferPointer
-    public private(set) var offset = 0
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline var position = 0
+    /// The length a string field has when it is absent (RecordCodec.absent).
+    @usableFromInline static var absentLength: UInt32 { .max }
 
-    public init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    @inlinable public init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    public var isAtEnd: Bool { offset == bytes.count }
+    /// How many bytes have been read.
+    public var offset: Int { position }
 
-    public mutating func byte() -> UInt8? {
-        guard offset < bytes.count else { return nil }
-        defer { offset += 1 }
-        return bytes[offset]
+    @inlinable public var isAtEnd: Bool { position == bytes.count }
+
+    @inlinable public mutating func byte() -> UInt8? {
+        guard position < bytes.count else { return nil }
+        defer { position += 1 }
+        return bytes[position]
     }
 
-    public mutating func integer<T: FixedWidthInteger>() -> T? {
+    @inlinable public mutating func integer<T: FixedWidthInteger>() -> T? {
         let size = MemoryLayout<T>.size
-        guard bytes.count - offset >= size else { return nil }
-        var value: T = 0
-        withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + size])) }
-        offset += size
-        return T(littleEndian: value)
+        guard bytes.count - position >= size else { return nil }
+        defer { position += size }
+        return T(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: T.self))
     }
 
     public mutating func bytes(_ count: Int) -> [UInt8]? {
-        guard count >= 0, bytes.count - offset >= count else { return nil }
-        defer { offset += count }
-        return [UInt8](UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+        guard count >= 0, bytes.count - position >= count else { return nil }
+        defer { position += count }
+        return [UInt8](UnsafeRawBufferPointer(rebasing: bytes[position..<position + count]))
     }
 
     public mutating func string() -> [UInt8]? {
@@ -226,15 +231,26 @@ public struct ByteReader {
         return (value, ())
     }
 
+    /// The next `length` bytes as UTF-8 text, decoded in place.
+    @inlinable mutating func text(length: UInt32) -> String? {
+        let count = Int(length)
+        guard bytes.count - position >= count else { return nil }
+        defer { position += count }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<position + count]), as: UTF8.self)
+    }
+
     /// A length-prefixed UTF-8 text.
-    public mutating func text() -> String? {
-        string().map { String(decoding: $0, as: UTF8.self) }
+    @inlinable public mutating func text() -> String? {
+        guard let length: UInt32 = integer(), length != Self.absentLength else { return nil }
+        return text(length: length)
     }
 
     /// An optional text: `.some(nil)` when absent, nil when malformed.
-    public mutating func optionalText() -> String?? {
-        guard let field = optional() else { return nil }
-        return .some(field.value.map { String(decoding: $0, as: UTF8.self) })
+    @inlinable public mutating func optionalText() -> String?? {
+        guard let length: UInt32 = integer() else { return nil }
+        if length == Self.absentLength { return .some(nil) }
+        guard let value = text(length: length) else { return nil }
+        return .some(value)
     }
 }
 

@@ -18,6 +18,10 @@ public final class ReceivablesStore: Sendable {
     /// Copies of the state at a few log positions, where as-of replays start (`Checkpoints`).
     let checkpoints: Database
     static let activeKey = Array("active-state".utf8)
+    /// The layout of the read models this program keeps, under `readModelsLayoutKey` (absent: 1).
+    /// 2: each open-index entry holds the deadline's aging row (in layout 1 its value was empty).
+    static let readModelsLayout: UInt32 = 2
+    static let readModelsLayoutKey = Array("read-models-layout".utf8)
 
     /// Events between two replay checkpoints (`Checkpoints`).
     public let checkpointInterval: UInt64
@@ -34,6 +38,40 @@ public final class ReceivablesStore: Sendable {
         outbox = events.extraDatabases["outbox"]!
         blobs = events.extraDatabases["blobs"]!
         checkpoints = events.extraDatabases["checkpoints"]!
+        try upgradeReadModels()
+    }
+
+    /// Brings the live read models of a store written by an earlier version to this program's
+    /// layout, in place and once, so that it answers and verifies as a fresh fold would without a
+    /// `rebuild`. The new parts come from the stored state, not from a fold of the log: opening a
+    /// large old store stays quick. A store of a later layout is left as it is.
+    private func upgradeReadModels() throws(EventStoreError) {
+        func layout(_ transaction: Transaction) throws -> UInt32 {
+            guard let value = try transaction.get(receivablesMeta, Self.readModelsLayoutKey) else { return 1 }
+            return value.withUnsafeBytes { bytes in
+                var reader = ByteReader(bytes: bytes)
+                return reader.integer() ?? 1
+            }
+        }
+        do {
+            // A write transaction, like the log's format check, not a read: LMDB takes a
+            // process's reader lock at an environment's first read transaction, and closing an
+            // older handle of the same store in this process drops it, so reading here, before a
+            // caller has let go of its previous handle, would leave this one's snapshots unguarded.
+            try events.environment.write { transaction in
+                guard try layout(transaction) < Self.readModelsLayout else { return }
+                try StoredState.fillOpenIndexValues(in: transaction, try state(transaction))
+                var writer = ByteWriter()
+                writer.integer(Self.readModelsLayout)
+                try transaction.put(receivablesMeta, Self.readModelsLayoutKey, writer.bytes)
+            }
+        } catch let error as EventStoreError {
+            throw error
+        } catch let error as LMDBError {
+            throw .storage(error)
+        } catch {
+            throw .corruptRecord(seq: 0, reason: "\(error)")
+        }
     }
 
     /// Which copy of the state is live (0 or 1), as this transaction sees it.

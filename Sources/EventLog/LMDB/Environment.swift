@@ -126,7 +126,10 @@ public final class Environment: @unchecked Sendable {
     /// The value of `key` in the database called `name`, read without creating anything (nil
     /// when either is missing): for checks that must not write to a store they may refuse.
     public func peek(database name: String, key: [UInt8]) throws -> [UInt8]? {
-        try read { transaction in
+        // A write transaction that changes nothing (its commit writes nothing), not a read: a
+        // process's first read transaction takes its reader slot, which closing an older handle
+        // of the same store in this process would release under this one.
+        try write { transaction in
             var dbi: MDB_dbi = 0
             let code = mdb_dbi_open(transaction.handle, name, 0, &dbi)
             if code == MDB_NOTFOUND { return nil }

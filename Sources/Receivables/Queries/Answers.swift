@@ -39,6 +39,13 @@ public struct AgingBuckets: Sendable, Equatable {
         return names
     }
 
+    /// The position in `names` of the bucket of a deadline `daysOverdue` days past due.
+    func position(daysOverdue: Int) -> Int {
+        if daysOverdue <= 0 { return 0 }
+        for (index, edge) in edges.enumerated() where daysOverdue <= edge { return index + 1 }
+        return edges.count + 1
+    }
+
     /// The bucket of a deadline `daysOverdue` days past due (0 or less: current).
     public func name(daysOverdue: Int) -> String {
         if daysOverdue <= 0 { return "current" }
@@ -72,6 +79,11 @@ public struct BucketTotals: Sendable, Equatable {
     init(names: [String]) {
         amounts = Dictionary(uniqueKeysWithValues: names.map { ($0, Money.zero) })
         total = .zero
+    }
+    /// Totals from sums by bucket position, `sums[i]` for `names[i]`.
+    init(names: [String], sums: [Money], total: Money) {
+        amounts = Dictionary(uniqueKeysWithValues: zip(names, sums))
+        self.total = total
     }
     mutating func add(_ amount: Money, to bucket: String) throws {
         amounts[bucket] = try (amounts[bucket] ?? .zero).plus(amount)

@@ -93,28 +93,37 @@ extension ReceivablesStore {
     /// The aging table (CONTRACT 7): every live deadline with something outstanding as of the date.
     public func aging(_ scope: QueryScope, client clientFilter: String? = nil, buckets: AgingBuckets = .standard) throws -> AgingReport {
         try withSource(scope, client: clientFilter) { source, _ in
-            if let clientFilter, try source.client(clientFilter) == nil { throw QueryError.unknownClient(clientFilter) }
-            let names = buckets.names
-            var rows: [AgingRow] = []
-            var totals = BucketTotals(names: names)
-            var perClient: [String: BucketTotals] = [:]
-            for deadline in try source.openDeadlines() where clientFilter == nil || deadline.client == clientFilter {
-                let daysToDue = scope.asOf.days(to: deadline.due)
-                let daysOverdue = max(0, -daysToDue)
-                let bucket = buckets.name(daysOverdue: daysOverdue)
-                rows.append(AgingRow(deadline: deadline.id, client: deadline.client, invoice: deadline.invoice, due: deadline.due,
-                                     daysToDue: daysToDue, daysOverdue: daysOverdue, bucket: bucket, amount: deadline.amount,
-                                     paid: deadline.paid, pending: deadline.pending, outstanding: deadline.outstanding,
-                                     reminders: deadline.reminders.count))
-                try totals.add(deadline.outstanding, to: bucket)
-                try perClient[deadline.client, default: BucketTotals(names: names)].add(deadline.outstanding, to: bucket)
-            }
-            var clients: [(client: String, name: String, totals: BucketTotals)] = []
-            for id in perClient.keys.sorted() {
-                clients.append((id, try source.client(id)?.name ?? id, perClient[id]!))
-            }
-            return AgingReport(scope: scope, buckets: names, rows: rows, clients: clients, totals: totals)
+            try Self.aging(from: source, scope: scope, client: clientFilter, buckets: buckets)
         }
+    }
+
+    /// The aging table computed from one source, stored or replayed.
+    static func aging(from source: any ReadModelSource, scope: QueryScope, client clientFilter: String?,
+                      buckets: AgingBuckets) throws -> AgingReport {
+        if let clientFilter, try source.client(clientFilter) == nil { throw QueryError.unknownClient(clientFilter) }
+        let names = buckets.names
+        var rows: [AgingRow] = []
+        // Summed by bucket position and named once at the end: a row costs no lookup by bucket name.
+        var totals = BucketSums(count: names.count)
+        var perClient: [String: BucketSums] = [:]
+        try source.forEachOpenDeadline { deadline in
+            if let clientFilter, deadline.client != clientFilter { return }
+            let daysToDue = scope.asOf.days(to: deadline.due)
+            let daysOverdue = max(0, -daysToDue)
+            let bucket = buckets.position(daysOverdue: daysOverdue)
+            let outstanding = deadline.outstanding
+            rows.append(AgingRow(deadline: deadline.deadline, client: deadline.client, invoice: deadline.invoice, due: deadline.due,
+                                 daysToDue: daysToDue, daysOverdue: daysOverdue, bucket: names[bucket], amount: deadline.amount,
+                                 paid: deadline.paid, pending: deadline.pending, outstanding: outstanding,
+                                 reminders: deadline.reminderCount))
+            try totals.add(outstanding, at: bucket)
+            try perClient[deadline.client, default: BucketSums(count: names.count)].add(outstanding, at: bucket)
+        }
+        var clients: [(client: String, name: String, totals: BucketTotals)] = []
+        for id in perClient.keys.sorted() {
+            clients.append((id, try source.client(id)?.name ?? id, perClient[id]!.totals(names: names)))
+        }
+        return AgingReport(scope: scope, buckets: names, rows: rows, clients: clients, totals: totals.totals(names: names))
     }
 
     /// Deadlines by period (CONTRACT 7): every live deadline whose current due date is in range.
@@ -274,4 +283,19 @@ extension ReceivablesStore {
     public func timeZone() throws -> TimeZoneRule {
         try events.read { transaction in try StoredState(transaction: transaction, database: try state(transaction)).settings.timeZone }
     }
+}
+
+/// Amounts summed by aging bucket position, with their total.
+private struct BucketSums {
+    var sums: [Money]
+    var total = Money.zero
+
+    init(count: Int) { sums = Array(repeating: .zero, count: count) }
+
+    mutating func add(_ amount: Money, at position: Int) throws {
+        sums[position] = try sums[position].plus(amount)
+        total = try total.plus(amount)
+    }
+
+    func totals(names: [String]) -> BucketTotals { BucketTotals(names: names, sums: sums, total: total) }
 }

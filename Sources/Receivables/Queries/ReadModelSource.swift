@@ -14,10 +14,47 @@ public protocol ReadModelSource {
     func liveDeadlines(dueFrom from: Day, through to: Day) throws -> [DeadlineState]
     /// Live deadlines with something outstanding, by due date then id.
     func openDeadlines() throws -> [DeadlineState]
+    /// Calls `body` with what the aging table needs of each live deadline with something
+    /// outstanding, by due date then id: the deadlines of `openDeadlines`, none read whole.
+    func forEachOpenDeadline(_ body: (OpenDeadlineSummary) throws -> Void) throws
     /// A client's deadlines of every status, by due date then id.
     func deadlines(ofClient client: String) throws -> [DeadlineState]
     /// A client's payments, by received date then id.
     func payments(ofClient client: String) throws -> [PaymentState]
+}
+
+/// An open deadline as the aging table shows it. The stored read models keep it as the value of
+/// the deadline's open-index entry, so that the table is one scan of that index.
+public struct OpenDeadlineSummary: Sendable, Equatable {
+    public var deadline: String
+    public var due: Day
+    public var client: String
+    public var invoice: String?
+    public var amount: Money
+    public var paid: Money
+    public var pending: Money
+    /// How many reminders were sent about the deadline.
+    public var reminderCount: Int
+
+    public init(deadline: String, due: Day, client: String, invoice: String?, amount: Money, paid: Money, pending: Money,
+                reminderCount: Int) {
+        self.deadline = deadline
+        self.due = due
+        self.client = client
+        self.invoice = invoice
+        self.amount = amount
+        self.paid = paid
+        self.pending = pending
+        self.reminderCount = reminderCount
+    }
+
+    public init(_ deadline: DeadlineState) {
+        self.init(deadline: deadline.id, due: deadline.due, client: deadline.client, invoice: deadline.invoice,
+                  amount: deadline.amount, paid: deadline.paid, pending: deadline.pending, reminderCount: deadline.reminders.count)
+    }
+
+    /// As `DeadlineState.outstanding` computes it, so both sources answer alike.
+    public var outstanding: Money { amount - paid - pending }
 }
 
 func byDueThenID(_ a: DeadlineState, _ b: DeadlineState) -> Bool { (a.due, a.id) < (b.due, b.id) }
@@ -30,6 +67,9 @@ extension MemoryState: ReadModelSource {
     }
     public func openDeadlines() -> [DeadlineState] {
         deadlinesByID.values.filter { $0.isLive && $0.outstanding.isPositive }.sorted(by: byDueThenID)
+    }
+    public func forEachOpenDeadline(_ body: (OpenDeadlineSummary) throws -> Void) rethrows {
+        for deadline in openDeadlines() { try body(OpenDeadlineSummary(deadline)) }
     }
     public func deadlines(ofClient client: String) -> [DeadlineState] {
         deadlinesByID.values.filter { $0.client == client }.sorted(by: byDueThenID)
@@ -83,6 +123,17 @@ extension StoredState: ReadModelSource {
 
     func openDeadlines() throws -> [DeadlineState] {
         try deadlines(inDayIndex: .openIndex, from: nil, through: nil)
+    }
+
+    /// One scan of the open index: each entry's key holds the due date and id, its value the rest.
+    func forEachOpenDeadline(_ body: (OpenDeadlineSummary) throws -> Void) throws {
+        let cursor = try transaction.cursor(database)
+        let prefix = Prefix.openIndex.rawValue
+        var entry = try cursor.seek(atOrAfter: [prefix])
+        while let current = entry, current.key.first == prefix {
+            try body(try OpenDeadlineSummary(openIndexKey: current.key, value: current.value))
+            entry = try cursor.next()
+        }
     }
 
     private func entityIDs(ofClient client: String, kind: String) throws -> [String] {

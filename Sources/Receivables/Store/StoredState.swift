@@ -41,7 +41,8 @@ struct StoredState: StateStore {
         case blob = 0x62      // "b", sha256 and size
         // Read-model indexes, kept in step with the entities at flush.
         case dueIndex = 0x44      // "D": due date, deadline id — every live deadline
-        case openIndex = 0x4F     // "O": due date, deadline id — live deadlines with something outstanding
+        case openIndex = 0x4F     // "O": due date, deadline id — live deadlines with something outstanding; the value
+                                  // is the rest of the deadline's aging row (OpenDeadlineSummary)
         case clientEntity = 0x58  // "X": client, "d" or "p", id — a client's deadlines and payments
         case clientEvent = 0x78   // "x": client, seq — the events about a client, in log order
         case alert = 0x61         // "a": client, seq — credit alerts
@@ -55,6 +56,13 @@ struct StoredState: StateStore {
     static func sortableDay(_ day: Day) -> [UInt8] {
         let biased = UInt32(bitPattern: day.daysSinceEpoch) ^ 0x8000_0000
         return withUnsafeBytes(of: biased.bigEndian) { Array($0) }
+    }
+
+    /// The due date back from its 4 sortable bytes.
+    static func day(sortable bytes: UnsafeRawBufferPointer) -> Day {
+        var biased: UInt32 = 0
+        for byte in bytes.prefix(4) { biased = biased << 8 | UInt32(byte) }
+        return Day(daysSinceEpoch: Int32(bitPattern: biased ^ 0x8000_0000))
     }
 
     static func dayKey(_ prefix: Prefix, _ day: Day, _ id: String) -> [UInt8] {
@@ -322,7 +330,30 @@ struct StoredState: StateStore {
         for key in reminders { try transaction.put(database, Array(key.utf8), []) }
     }
 
-    /// Keeps the due-date and open-deadline indexes in step with one deadline's change.
+    /// Gives the open-index entries of a store of read-models layout 1, which had empty values,
+    /// their aging rows from the deadlines: what a fresh fold writes. An entry whose deadline is
+    /// missing, damaged or not open with that due date is left as it was, for `verify` to report and
+    /// `rebuild` to mend.
+    static func fillOpenIndexValues(in transaction: Transaction, _ database: Database) throws {
+        var keys: [[UInt8]] = []
+        let cursor = try transaction.cursor(database)
+        var entry = try cursor.seek(atOrAfter: [Prefix.openIndex.rawValue])
+        while let current = entry, current.key.first == Prefix.openIndex.rawValue {
+            if current.value.isEmpty { keys.append(Array(current.key)) }
+            entry = try cursor.next()
+        }
+        for key in keys where key.count > 5 {
+            let id = String(decoding: key[5...], as: UTF8.self)
+            guard let bytes = try transaction.get(database, Self.key(.deadline, id)),
+                  let deadline = try? bytes.withUnsafeBytes({ try DeadlineState.decoded($0) }),
+                  deadline.isLive, deadline.outstanding.isPositive, dayKey(.openIndex, deadline.due, deadline.id) == key else { continue }
+            try transaction.put(database, key, OpenDeadlineSummary(deadline).openIndexValue())
+        }
+    }
+
+    /// Keeps the due-date and open-deadline indexes in step with one deadline's change. An open
+    /// deadline's entry holds its aging row, so any change of a field the row shows (a payment, a
+    /// bounce, an amendment, a reminder sent) rewrites it.
     private func reindex(_ previous: DeadlineState?, _ current: DeadlineState) throws {
         if previous == nil {
             try transaction.put(database, Self.key(.clientEntity, current.client, "d", current.id), [])
@@ -337,7 +368,12 @@ struct StoredState: StateStore {
             if wasOpen && (!isOpen || moved) { try transaction.delete(database, Self.dayKey(.openIndex, previous.due, previous.id)) }
         }
         if isListed && (!wasListed || moved) { try transaction.put(database, Self.dayKey(.dueIndex, current.due, current.id), []) }
-        if isOpen && (!wasOpen || moved) { try transaction.put(database, Self.dayKey(.openIndex, current.due, current.id), []) }
+        if isOpen {
+            let summary = OpenDeadlineSummary(current)
+            if !wasOpen || moved || previous.map(OpenDeadlineSummary.init) != summary {
+                try transaction.put(database, Self.dayKey(.openIndex, current.due, current.id), summary.openIndexValue())
+            }
+        }
     }
 }
 
@@ -360,5 +396,34 @@ struct ExposurePointValue: StateCodable, Equatable {
     init?(from reader: inout ByteReader) {
         guard let day = reader.day(), let exposure = reader.money(), let limit = reader.optionalMoney() else { return nil }
         self.init(day: day, exposure: exposure, limit: limit)
+    }
+}
+
+extension OpenDeadlineSummary {
+    /// The value of the deadline's open-index entry: the summary without the due date and id,
+    /// which are the key. A version byte first, as for the entities.
+    func openIndexValue() -> [UInt8] {
+        var writer = ByteWriter(capacity: 48)
+        writer.byte(1)
+        writer.text(client)
+        writer.optionalText(invoice)
+        writer.money(amount)
+        writer.money(paid)
+        writer.money(pending)
+        writer.integer(UInt32(reminderCount))
+        return writer.bytes
+    }
+
+    /// The summary of an open-index entry. An entry that does not decode (an empty value, as a
+    /// store of the earlier layout had before it was upgraded) is a damaged store, never guessed at.
+    init(openIndexKey key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
+        guard key.count > 5 else { throw StateDecodeError(entity: "the open-deadline index") }
+        let deadline = String(decoding: UnsafeRawBufferPointer(rebasing: key[5...]), as: UTF8.self)
+        var reader = ByteReader(bytes: value)
+        guard reader.byte() == 1, let client = reader.text(), let invoice = reader.optionalText(), let amount = reader.money(),
+              let paid = reader.money(), let pending = reader.money(), let reminderCount: UInt32 = reader.integer(), reader.isAtEnd
+        else { throw StateDecodeError(entity: "the aging entry of deadline \(deadline)") }
+        self.init(deadline: deadline, due: StoredState.day(sortable: UnsafeRawBufferPointer(rebasing: key[1..<5])), client: client,
+                  invoice: invoice, amount: amount, paid: paid, pending: pending, reminderCount: Int(reminderCount))
     }
 }

@@ -213,6 +213,7 @@ extension ReceivablesStore {
     /// from seq 1; seq and recordedAt are kept. The store is built beside `path` and moved into
     /// place only when the whole export has been taken, so a refused export leaves nothing.
     public static func restore(exportBytes: UnsafeRawBufferPointer, to path: String,
+                               checkpointInterval: UInt64 = Checkpoints.defaultInterval,
                                progress: ((ProgressReport) -> Void)? = nil) throws(RestoreError) -> UInt64 {
         do {
             try FileSystem.requireEmptyOrMissingStorePath(path)
@@ -222,7 +223,7 @@ extension ReceivablesStore {
         let temporary = path + ".restoring-\(FileSystem.processID)"
         FileSystem.removeTree(temporary)
         do {
-            let count = try restoreInto(temporary, exportBytes: exportBytes, progress: progress)
+            let count = try restoreInto(temporary, exportBytes: exportBytes, checkpointInterval: checkpointInterval, progress: progress)
             do {
                 try FileSystem.replace(path, with: temporary)
             } catch {
@@ -235,11 +236,11 @@ extension ReceivablesStore {
         }
     }
 
-    private static func restoreInto(_ path: String, exportBytes: UnsafeRawBufferPointer,
+    private static func restoreInto(_ path: String, exportBytes: UnsafeRawBufferPointer, checkpointInterval: UInt64,
                                     progress: ((ProgressReport) -> Void)?) throws(RestoreError) -> UInt64 {
         let store: ReceivablesStore
         do {
-            store = try ReceivablesStore(path: path, create: true)
+            store = try ReceivablesStore(path: path, create: true, checkpointInterval: checkpointInterval)
         } catch {
             throw RestoreError(line: nil, seq: nil, reason: error.description, isStorageFailure: true)
         }
@@ -251,7 +252,11 @@ extension ReceivablesStore {
         let batchSize = 8192
         var start = 0
         while start < lines.count {
-            let batch = lines[start..<min(start + batchSize, lines.count)]
+            // A batch also ends where a replay checkpoint falls due, so that the copies land
+            // every `checkpointInterval` events, as a rebuild places them.
+            let untilCheckpoint = store.checkpointInterval - UInt64(start) % store.checkpointInterval
+            let count = min(batchSize, lines.count - start, Int(clamping: untilCheckpoint))
+            let batch = lines[start..<(start + count)]
             do {
                 try store.events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
                     var session = try DomainSession(store: store, writer: writer)

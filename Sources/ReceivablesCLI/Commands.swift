@@ -201,11 +201,25 @@ struct CommandContext {
     }
 
     func openStore() throws(CommandFailure) -> ReceivablesStore {
+        let interval = try checkpointInterval()
         do {
-            return try ReceivablesStore(path: storePath)
+            return try ReceivablesStore(path: storePath, checkpointInterval: interval)
         } catch {
             throw storeFailure(error)
         }
+    }
+
+    /// Events between replay checkpoints: `$RECEIVABLES_CHECKPOINT_EVERY` (0: none), else the
+    /// library's default. Fewer copies take less disk and make past questions slower.
+    func checkpointInterval() throws(CommandFailure) -> UInt64 {
+        guard let text = getenv("RECEIVABLES_CHECKPOINT_EVERY").map({ String(cString: $0) }), !text.isEmpty else {
+            return Checkpoints.defaultInterval
+        }
+        guard let value = UInt64(text) else {
+            throw CommandFailure(exitCode: .usage, message: "RECEIVABLES_CHECKPOINT_EVERY must be a whole number of events "
+                                 + "(0: no replay checkpoints), not \"\(text)\"")
+        }
+        return value == 0 ? .max : value
     }
 
     func storeFailure(_ error: EventStoreError) -> CommandFailure {
@@ -301,10 +315,11 @@ struct CommandContext {
 
     func restore() throws(CommandFailure) {
         let bytes = try Terminal.readAll(arguments.positionals[0])
+        let interval = try checkpointInterval()
         let bar = ProgressBar(label: "restore")
         let result: Result<UInt64, RestoreError> = bytes.withUnsafeBytes { raw in
             Result { () throws(RestoreError) in
-                try ReceivablesStore.restore(exportBytes: raw, to: storePath, progress: bar.update)
+                try ReceivablesStore.restore(exportBytes: raw, to: storePath, checkpointInterval: interval, progress: bar.update)
             }
         }
         let count: UInt64
@@ -388,7 +403,7 @@ extension CommandContext {
         let clients = try integerOption("--clients", default: 40, range: 1...10_000)
         let store: ReceivablesStore
         do {
-            store = try ReceivablesStore(path: storePath, create: true)
+            store = try ReceivablesStore(path: storePath, create: true, checkpointInterval: try checkpointInterval())
             if try store.events.head().lastSeq > 0 {
                 throw CommandFailure(exitCode: .rejected, message: "\(storePath) already holds events; the demo builds a new store")
             }

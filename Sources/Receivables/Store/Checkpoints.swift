@@ -15,7 +15,7 @@ import EventLog
 public enum Checkpoints {
     /// Events between copies. Loading a copy costs about what replaying this many events
     /// costs, and each copy takes the size of the state's entities on disk.
-    public static let defaultInterval: UInt64 = 100_000
+    public static let defaultInterval: UInt64 = 50_000
 
     /// In key order, as a cursor meets them: a copy and the state are compared entry by entry.
     static let prefixes: [StoredState.Prefix] = [.settings, .client, .invoice, .deadline, .payment, .template]
@@ -88,7 +88,7 @@ public enum Checkpoints {
         let cursor = try transaction.cursor(database)
         var lastCopy: UInt64 = 0
         if let entry = try cursor.last() { lastCopy = position(entry.key) }
-        guard lastSeq >= lastCopy + interval else { return }
+        guard lastSeq > lastCopy, lastSeq - lastCopy >= interval else { return }
         try write(seq: lastSeq, latestEffective: state.latestEffective, from: state.database, to: database, in: transaction)
     }
 

@@ -52,7 +52,11 @@ extension ReceivablesStore {
         let spare = try foldIntoSpare(
             progress: progress,
             clearing: model == nil ? [checkpoints] : [],
-            nextStop: { done in model == nil ? (done / interval + 1) * interval : nil },
+            nextStop: { done in
+                guard model == nil else { return nil }
+                let next = (done / interval + 1).multipliedReportingOverflow(by: interval)
+                return next.overflow ? nil : next.partialValue
+            },
             atStop: { transaction, spare, seq in
                 let folded = try StoredState(transaction: transaction, database: spare)
                 try Checkpoints.write(seq: seq, latestEffective: folded.latestEffective, from: spare, to: checkpoints, in: transaction,

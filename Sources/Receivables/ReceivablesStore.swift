@@ -20,7 +20,8 @@ public final class ReceivablesStore: Sendable {
     static let activeKey = Array("active-state".utf8)
     /// The layout of the read models this program keeps, under `readModelsLayoutKey` (absent: 1).
     /// 2: each open-index entry holds the deadline's aging row (in layout 1 its value was empty).
-    static let readModelsLayout: UInt32 = 2
+    /// 3: each client-index entry holds a copy of its deadline or payment (before, it was empty).
+    static let readModelsLayout: UInt32 = 3
     static let readModelsLayoutKey = Array("read-models-layout".utf8)
 
     /// Events between two replay checkpoints (`Checkpoints`).
@@ -60,7 +61,10 @@ public final class ReceivablesStore: Sendable {
             // caller has let go of its previous handle, would leave this one's snapshots unguarded.
             try events.environment.write { transaction in
                 guard try layout(transaction) < Self.readModelsLayout else { return }
+                // Each fills only the entries still empty, so a store of any earlier layout
+                // takes both.
                 try StoredState.fillOpenIndexValues(in: transaction, try state(transaction))
+                try StoredState.fillClientEntityValues(in: transaction, try state(transaction))
                 var writer = ByteWriter()
                 writer.integer(Self.readModelsLayout)
                 try transaction.put(receivablesMeta, Self.readModelsLayoutKey, writer.bytes)

@@ -6,22 +6,9 @@ import XCTest
 /// The aging rows kept as the values of the open-deadline index: after every kind of change to a
 /// field the table shows, the stored rows are those a replay of the whole log folds, the aging
 /// answer from them is the replay's, and a fresh fold writes the same entries (verify).
-final class AgingReadModelTests: XCTestCase {
-    var directory: URL!
-    let now = Timestamp(rfc3339: "2026-03-01T09:00:00.000Z")!
+final class AgingReadModelTests: ReadModelTestCase {
     /// After every effective date of the history: the stored read models answer for it.
     let asOf = Day(iso: "2026-06-30")!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("aging-rows-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
-    func append(_ store: ReceivablesStore, _ lines: String...) throws {
-        let inputs = try lines.map { line in try Array(line.utf8).withUnsafeBytes { try EventInput.parse(line: $0) } }
-        _ = try store.append(inputs, now: now)
-    }
 
     /// The stored rows after checking them against a replay of the whole log, by deadline.
     @discardableResult
@@ -118,24 +105,11 @@ final class AgingReadModelTests: XCTestCase {
     func testOpeningAStoreOfTheEarlierLayoutFillsInTheRows() throws {
         do {
             let store = try ReceivablesStore(path: directory.path, create: true)
-            try append(store,
-                       #"{"type":"ClientRegistered","data":{"client":"A","name":"Alfa S.r.l."},"effective":"2026-01-01"}"#,
-                       #"{"type":"DeadlineSet","data":{"deadline":"D1","client":"A","due":"2026-01-31","amount":"1000.00"},"effective":"2026-01-05"}"#,
-                       #"{"type":"DeadlineSet","data":{"deadline":"D2","client":"A","due":"2026-02-28","amount":"500.00"},"effective":"2026-01-05"}"#,
-                       #"{"type":"PaymentReceived","data":{"payment":"P1","client":"A","amount":"200.00","received":"2026-02-01","method":"cash","allocations":[{"deadline":"D2","amount":"200.00"}]}}"#)
+            try append(store, Self.twoDeadlinesOnePayment)
             let expected = try checkedRows(store, after: "the history")
             // Back to layout 1: empty values and no layout mark.
             try store.events.environment.write { transaction in
-                let state = try store.state(transaction)
-                var keys: [[UInt8]] = []
-                let cursor = try transaction.cursor(state)
-                var entry = try cursor.seek(atOrAfter: [StoredState.Prefix.openIndex.rawValue])
-                while let current = entry, current.key.first == StoredState.Prefix.openIndex.rawValue {
-                    keys.append(Array(current.key))
-                    entry = try cursor.next()
-                }
-                XCTAssertEqual(keys.count, 2)
-                for key in keys { try transaction.put(state, key, []) }
+                XCTAssertEqual(try self.emptyValues(under: .openIndex, of: store, in: transaction), 2)
                 _ = try transaction.delete(store.receivablesMeta, ReceivablesStore.readModelsLayoutKey)
             }
             XCTAssertThrowsError(try store.aging(QueryScope(asOf: asOf))) { error in

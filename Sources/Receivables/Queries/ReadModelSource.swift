@@ -136,21 +136,36 @@ extension StoredState: ReadModelSource {
         }
     }
 
-    private func entityIDs(ofClient client: String, kind: String) throws -> [String] {
-        var ids: [String] = []
-        try scan(prefix: Self.key(.clientEntity, client, kind) + [0]) { rest in
-            ids.append(String(decoding: rest, as: UTF8.self))
-            return true
+    /// A client's deadlines or payments from one scan of the client index, whose values are
+    /// copies of the entities: neighbours in the index, where the entities themselves lie
+    /// scattered among every client's. One changed in this transaction and not yet put comes
+    /// from memory.
+    private func entities<Entity: StateCodable>(ofClient client: String, kind: String,
+                                                changed: (String) throws -> Entity?) throws -> [Entity] {
+        var entities: [Entity] = []
+        let cursor = try transaction.cursor(database)
+        let prefix = Self.key(.clientEntity, client, kind) + [0]
+        var entry = try cursor.seek(atOrAfter: prefix)
+        while let current = entry, current.key.starts(with: prefix) {
+            let id = String(decoding: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]), as: UTF8.self)
+            if let cached = try changed(id) {
+                entities.append(cached)
+            } else {
+                // An empty value is an index entry of an earlier layout that the upgrade at open
+                // could not fill: a damaged store, reported, never guessed at.
+                entities.append(try Entity.decoded(current.value))
+            }
+            entry = try cursor.next()
         }
-        return ids
+        return entities
     }
 
     func deadlines(ofClient client: String) throws -> [DeadlineState] {
-        try entityIDs(ofClient: client, kind: "d").compactMap { try deadline($0) }.sorted(by: byDueThenID)
+        try entities(ofClient: client, kind: "d") { deadlines[$0] }.sorted(by: byDueThenID)
     }
 
     func payments(ofClient client: String) throws -> [PaymentState] {
-        try entityIDs(ofClient: client, kind: "p").compactMap { try payment($0) }.sorted(by: byReceivedThenID)
+        try entities(ofClient: client, kind: "p") { payments[$0] }.sorted(by: byReceivedThenID)
     }
 
     /// The client's credit alerts, in seq order.

@@ -11,8 +11,8 @@ struct StoredState: StateStore {
 
     private var clients: [String: ClientState] = [:]
     private var invoices: [String: InvoiceState] = [:]
-    private var deadlines: [String: DeadlineState] = [:]
-    private var payments: [String: PaymentState] = [:]
+    private(set) var deadlines: [String: DeadlineState] = [:]
+    private(set) var payments: [String: PaymentState] = [:]
     private var templates: [String: TemplateState] = [:]
     private var reminders: Set<String> = []
     private var dirty: Set<String> = []
@@ -43,7 +43,8 @@ struct StoredState: StateStore {
         case dueIndex = 0x44      // "D": due date, deadline id — every live deadline
         case openIndex = 0x4F     // "O": due date, deadline id — live deadlines with something outstanding; the value
                                   // is the rest of the deadline's aging row (OpenDeadlineSummary)
-        case clientEntity = 0x58  // "X": client, "d" or "p", id — a client's deadlines and payments
+        case clientEntity = 0x58  // "X": client, "d" or "p", id — a client's deadlines and payments; the value is a
+                                  // copy of the entity, so that a client's history is one scan, not a lookup each
         case clientEvent = 0x78   // "x": client, seq — the events about a client, in log order
         case alert = 0x61         // "a": client, seq — credit alerts
         case maximumEffective = 0x45  // "E": the latest effective date of any non-master event
@@ -286,14 +287,15 @@ struct StoredState: StateStore {
             case "d":
                 let deadline = deadlines[id]!
                 let previous: DeadlineState? = try load(Self.key(.deadline, id))
-                try transaction.put(database, Self.key(.deadline, id), deadline.encoded())
+                let encoded = deadline.encoded()
+                try transaction.put(database, Self.key(.deadline, id), encoded)
+                try transaction.put(database, Self.key(.clientEntity, deadline.client, "d", id), encoded)
                 try reindex(previous, deadline)
             default:
                 let payment = payments[id]!
-                if try !exists(Self.key(.payment, id)) {
-                    try transaction.put(database, Self.key(.clientEntity, payment.client, "p", id), [])
-                }
-                try transaction.put(database, Self.key(.payment, id), payment.encoded())
+                let encoded = payment.encoded()
+                try transaction.put(database, Self.key(.payment, id), encoded)
+                try transaction.put(database, Self.key(.clientEntity, payment.client, "p", id), encoded)
             }
         }
         for key in clientEvents { try transaction.put(database, key, []) }
@@ -335,14 +337,7 @@ struct StoredState: StateStore {
     /// missing, damaged or not open with that due date is left as it was, for `verify` to report and
     /// `rebuild` to mend.
     static func fillOpenIndexValues(in transaction: Transaction, _ database: Database) throws {
-        var keys: [[UInt8]] = []
-        let cursor = try transaction.cursor(database)
-        var entry = try cursor.seek(atOrAfter: [Prefix.openIndex.rawValue])
-        while let current = entry, current.key.first == Prefix.openIndex.rawValue {
-            if current.value.isEmpty { keys.append(Array(current.key)) }
-            entry = try cursor.next()
-        }
-        for key in keys where key.count > 5 {
+        for key in try keysWithEmptyValues(.openIndex, in: transaction, database) where key.count > 5 {
             let id = String(decoding: key[5...], as: UTF8.self)
             guard let bytes = try transaction.get(database, Self.key(.deadline, id)),
                   let deadline = try? bytes.withUnsafeBytes({ try DeadlineState.decoded($0) }),
@@ -351,13 +346,36 @@ struct StoredState: StateStore {
         }
     }
 
+    /// The keys under `prefix` whose values are empty: the entries an earlier layout left bare.
+    private static func keysWithEmptyValues(_ prefix: Prefix, in transaction: Transaction, _ database: Database) throws -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        let cursor = try transaction.cursor(database)
+        var entry = try cursor.seek(atOrAfter: [prefix.rawValue])
+        while let current = entry, current.key.first == prefix.rawValue {
+            if current.value.isEmpty { keys.append(Array(current.key)) }
+            entry = try cursor.next()
+        }
+        return keys
+    }
+
+    /// Gives the client-index entries of a store of read-models layout 2 or earlier, which had
+    /// empty values, a copy of their deadline or payment: what a fresh fold writes. An entry whose
+    /// entity is missing is left as it was, for `verify` to report and `rebuild` to mend.
+    static func fillClientEntityValues(in transaction: Transaction, _ database: Database) throws {
+        for key in try keysWithEmptyValues(.clientEntity, in: transaction, database) {
+            // [X] 0 client 0 kind 0 id: ids and client ids never hold a zero byte.
+            let parts = key.dropFirst().split(separator: 0, omittingEmptySubsequences: false)
+            guard parts.count == 4, parts[0].isEmpty, let kind = parts[2].first, parts[2].count == 1,
+                  let prefix: Prefix = kind == UInt8(ascii: "d") ? .deadline : kind == UInt8(ascii: "p") ? .payment : nil,
+                  let entity = try transaction.get(database, [prefix.rawValue, 0] + Array(parts[3])) else { continue }
+            try transaction.put(database, key, Array(entity))
+        }
+    }
+
     /// Keeps the due-date and open-deadline indexes in step with one deadline's change. An open
     /// deadline's entry holds its aging row, so any change of a field the row shows (a payment, a
     /// bounce, an amendment, a reminder sent) rewrites it.
     private func reindex(_ previous: DeadlineState?, _ current: DeadlineState) throws {
-        if previous == nil {
-            try transaction.put(database, Self.key(.clientEntity, current.client, "d", current.id), [])
-        }
         let wasListed = previous.map { $0.isLive } ?? false
         let wasOpen = previous.map { $0.isLive && $0.outstanding.isPositive } ?? false
         let isListed = current.isLive

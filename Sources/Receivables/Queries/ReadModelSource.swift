@@ -17,6 +17,8 @@ public protocol ReadModelSource {
     /// Calls `body` with what the aging table needs of each live deadline with something
     /// outstanding, by due date then id: the deadlines of `openDeadlines`, none read whole.
     func forEachOpenDeadline(_ body: (OpenDeadlineSummary) throws -> Void) throws
+    /// How many calls `forEachOpenDeadline` makes: the aging table is sized once, not grown.
+    func openDeadlineCount() throws -> Int
     /// A client's deadlines of every status, by due date then id.
     func deadlines(ofClient client: String) throws -> [DeadlineState]
     /// A client's payments, by received date then id.
@@ -67,6 +69,9 @@ extension MemoryState: ReadModelSource {
     }
     public func openDeadlines() -> [DeadlineState] {
         deadlinesByID.values.filter { $0.isLive && $0.outstanding.isPositive }.sorted(by: byDueThenID)
+    }
+    public func openDeadlineCount() -> Int {
+        deadlinesByID.values.reduce(0) { $0 + ($1.isLive && $1.outstanding.isPositive ? 1 : 0) }
     }
     public func forEachOpenDeadline(_ body: (OpenDeadlineSummary) throws -> Void) rethrows {
         for deadline in openDeadlines() { try body(OpenDeadlineSummary(deadline)) }
@@ -123,6 +128,19 @@ extension StoredState: ReadModelSource {
 
     func openDeadlines() throws -> [DeadlineState] {
         try deadlines(inDayIndex: .openIndex, from: nil, through: nil)
+    }
+
+    /// A walk of the open index's keys, decoding nothing.
+    func openDeadlineCount() throws -> Int {
+        let cursor = try transaction.cursor(database)
+        let prefix = Prefix.openIndex.rawValue
+        var count = 0
+        var entry = try cursor.seek(atOrAfter: [prefix])
+        while let current = entry, current.key.first == prefix {
+            count += 1
+            entry = try cursor.next()
+        }
+        return count
     }
 
     /// One scan of the open index: each entry's key holds the due date and id, its value the rest.

@@ -105,7 +105,7 @@ extension ReceivablesStore {
         var rows: [AgingRow] = []
         // Some 128 bytes a row: grown by doubling, a table of 100,000 rows would be copied and
         // its fresh pages faulted in twice over; counting the index first costs less.
-        if clientFilter == nil { rows.reserveCapacity(try source.openDeadlineCount()) }
+        if clientFilter == nil, let count = try source.openDeadlineCount() { rows.reserveCapacity(count) }
         // Summed by bucket position and named once at the end: a row costs no lookup by bucket name.
         var totals = BucketSums(count: names.count)
         var perClient: [String: BucketSums] = [:]

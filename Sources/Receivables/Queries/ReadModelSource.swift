@@ -17,8 +17,9 @@ public protocol ReadModelSource {
     /// Calls `body` with what the aging table needs of each live deadline with something
     /// outstanding, by due date then id: the deadlines of `openDeadlines`, none read whole.
     func forEachOpenDeadline(_ body: (OpenDeadlineSummary) throws -> Void) throws
-    /// How many calls `forEachOpenDeadline` makes: the aging table is sized once, not grown.
-    func openDeadlineCount() throws -> Int
+    /// How many calls `forEachOpenDeadline` makes, where counting is cheaper than the scan, so
+    /// that the aging table is sized once, not grown; nil where it would cost a scan of its own.
+    func openDeadlineCount() throws -> Int?
     /// A client's deadlines of every status, by due date then id.
     func deadlines(ofClient client: String) throws -> [DeadlineState]
     /// A client's payments, by received date then id.
@@ -70,9 +71,8 @@ extension MemoryState: ReadModelSource {
     public func openDeadlines() -> [DeadlineState] {
         deadlinesByID.values.filter { $0.isLive && $0.outstanding.isPositive }.sorted(by: byDueThenID)
     }
-    public func openDeadlineCount() -> Int {
-        deadlinesByID.values.reduce(0) { $0 + ($1.isLive && $1.outstanding.isPositive ? 1 : 0) }
-    }
+    /// Counting would go through every deadline, as the scan does: the table grows instead.
+    public func openDeadlineCount() -> Int? { nil }
     public func forEachOpenDeadline(_ body: (OpenDeadlineSummary) throws -> Void) rethrows {
         for deadline in openDeadlines() { try body(OpenDeadlineSummary(deadline)) }
     }
@@ -131,7 +131,7 @@ extension StoredState: ReadModelSource {
     }
 
     /// A walk of the open index's keys, decoding nothing.
-    func openDeadlineCount() throws -> Int {
+    func openDeadlineCount() throws -> Int? {
         let cursor = try transaction.cursor(database)
         let prefix = Prefix.openIndex.rawValue
         var count = 0

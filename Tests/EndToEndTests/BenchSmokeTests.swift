@@ -55,8 +55,8 @@ final class BenchSmokeTests: XCTestCase {
             }
         }
         for side in ["ours", "limit", "sqlite"] {
-            positive(figures("singleAppends", side), ["events", "eventsPerSecond", "p50Ms", "p99Ms", "peakRSSMiB"], "singleAppends.\(side)")
-            positive(figures("batchedIngest", side), ["events", "eventsPerSecond", "peakRSSMiB"], "batchedIngest.\(side)")
+            positive(figures("singleAppends", side), ["events", "eventsPerSecond", "p50Ms", "p99Ms", "cpuP50Ms", "peakRSSMiB", "writtenKiBPerEvent"], "singleAppends.\(side)")
+            positive(figures("batchedIngest", side), ["events", "eventsPerSecond", "peakRSSMiB", "writtenKiBPerEvent"], "batchedIngest.\(side)")
             positive(figures("rebuild", side), ["events", "eventsPerSecond", "peakRSSMiB"], "rebuild.\(side)")
         }
         XCTAssertEqual(figures("batchedIngest", "ours")["events"] as? Double, 3000)

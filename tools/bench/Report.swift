@@ -123,7 +123,7 @@ struct Orchestrator {
         }
         if let ours = merged["single-ours"] {
             let limit = merged["single-limit"], sqlite = merged["single-sqlite"]
-            let keys = ["events", "eventsPerSecond", "p50Ms", "p99Ms", "peakRSSMiB", "diskKiBPerEvent"]
+            let keys = ["events", "eventsPerSecond", "p50Ms", "p99Ms", "cpuP50Ms", "peakRSSMiB", "diskKiBPerEvent", "writtenKiBPerEvent"]
             workloads["singleAppends"] = .object([
                 "ours": pick(ours, keys), "limit": pick(limit, keys), "sqlite": pick(sqlite, keys),
                 "ratios": .object(["eventsPerSecondOursOverLimit": ratio(ours["eventsPerSecond"], limit?["eventsPerSecond"]),
@@ -134,7 +134,7 @@ struct Orchestrator {
         }
         if let ours = merged["ingest-ours"] {
             let limit = merged["ingest-limit"], sqlite = merged["ingest-sqlite"]
-            let keys = ["events", "seconds", "eventsPerSecond", "peakRSSMiB", "RssAnonMiB", "RssFileMiB", "storeMiB", "diskKiBPerEvent"]
+            let keys = ["events", "seconds", "eventsPerSecond", "peakRSSMiB", "RssAnonMiB", "RssFileMiB", "storeMiB", "diskKiBPerEvent", "writtenKiBPerEvent"]
             workloads["batchedIngest"] = .object([
                 "ours": pick(ours, keys), "limit": pick(limit, keys), "sqlite": pick(sqlite, keys),
                 "ratios": .object(["eventsPerSecondOursOverLimit": ratio(ours["eventsPerSecond"], limit?["eventsPerSecond"]),
@@ -261,12 +261,15 @@ enum Report {
             row("1 single durable appends  events/s", value(o, "eventsPerSecond"), value(l, "eventsPerSecond"), value(s, "eventsPerSecond"))
             row("                          p50 ms", value(o, "p50Ms"), value(l, "p50Ms"), value(s, "p50Ms"), digits: 3)
             row("                          p99 ms", value(o, "p99Ms"), value(l, "p99Ms"), value(s, "p99Ms"), digits: 3)
+            row("                          CPU p50 ms", value(o, "cpuP50Ms"), value(l, "cpuP50Ms"), value(s, "cpuP50Ms"), digits: 3)
+            row("                          KiB written/event", value(o, "writtenKiBPerEvent"), value(l, "writtenKiBPerEvent"), value(s, "writtenKiBPerEvent"), digits: 1)
             row("                          KiB to disk/event", value(o, "diskKiBPerEvent"), value(l, "diskKiBPerEvent"), value(s, "diskKiBPerEvent"), digits: 1)
         }
         if let w = workloads["batchedIngest"]?.objectValue {
             let o = w["ours"]?.objectValue, l = w["limit"]?.objectValue, s = w["sqlite"]?.objectValue
             row("2 batched ingest (1,000)  events/s", value(o, "eventsPerSecond"), value(l, "eventsPerSecond"), value(s, "eventsPerSecond"))
             row("                          peak RSS MiB", value(o, "peakRSSMiB"), value(l, "peakRSSMiB"), value(s, "peakRSSMiB"), digits: 1)
+            row("                          KiB written/event", value(o, "writtenKiBPerEvent"), value(l, "writtenKiBPerEvent"), value(s, "writtenKiBPerEvent"), digits: 2)
             row("                          KiB to disk/event", value(o, "diskKiBPerEvent"), value(l, "diskKiBPerEvent"), value(s, "diskKiBPerEvent"), digits: 2)
         }
         if let w = workloads["rebuild"]?.objectValue {

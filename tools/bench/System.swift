@@ -39,7 +39,9 @@ enum System {
         return result
     }
 
-    /// Bytes this process wrote: through write calls (wchar) and to the storage layer (write_bytes), in MiB.
+    /// Bytes this process handed to write calls (wchar) and how many calls (syscw). The kernel's
+    /// own write_bytes is not used: it counts every page-cache folio a write dirties as a whole,
+    /// up to 2 MiB for a 4 KiB write, which is not what reaches the disk.
     static func ioStatus() -> [String: Double] {
         var result: [String: Double] = [:]
         for line in (readText("/proc/self/io") ?? "").split(separator: "\n") {
@@ -47,12 +49,27 @@ enum System {
             guard parts.count == 2, let bytes = Double(parts[1]) else { continue }
             switch parts[0] {
             case "wchar:": result["writtenMiB"] = bytes / 1_048_576
-            case "write_bytes:": result["diskWrittenMiB"] = bytes / 1_048_576
             case "syscw:": result["writeCalls"] = bytes
             default: break
             }
         }
         return result
+    }
+
+    /// Bytes the block device holding `path` has written since boot (sectors written, field 7
+    /// of its stat file, in 512-byte units); nil where `path` is on no block device (tmpfs,
+    /// overlay). The device's counter, not this process's: the bench runs alone, so the
+    /// difference over a workload is what its writes cost the disk, file-system journal included.
+    static func deviceWrittenBytes(under path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let device = UInt64(info.st_dev)
+        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
+        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
+        guard let text = readText("/sys/dev/block/\(major):\(minor)/stat") else { return nil }
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count > 6, let sectors = Double(fields[6]) else { return nil }
+        return sectors * 512
     }
 
     static func readText(_ path: String) -> String? {

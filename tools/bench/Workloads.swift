@@ -45,10 +45,26 @@ enum Workloads {
         }
     }
 
-    /// What went to the disk per event, over the whole child (prefix included for workload 1).
-    static func perEvent(_ object: inout JSONObject, events: Int) {
-        if let bytes = System.ioStatus()["diskWrittenMiB"], events > 0 {
-            object["diskKiBPerEvent"] = .number(bytes * 1024 / Double(events))
+    /// The write counters at the start of a workload's measured part, to report per event what
+    /// the disk wrote and what the process handed to write calls.
+    struct WriteCounters {
+        let path: String
+        let device: Double?
+        let process: Double
+
+        init(under path: String) {
+            self.path = path
+            device = System.deviceWrittenBytes(under: path)
+            process = (System.ioStatus()["writtenMiB"] ?? 0) * 1_048_576
+        }
+
+        func perEvent(_ object: inout JSONObject, events: Int) {
+            guard events > 0 else { return }
+            let now = WriteCounters(under: path)
+            if let before = device, let after = now.device {
+                object["diskKiBPerEvent"] = .number((after - before) / 1024 / Double(events))
+            }
+            object["writtenKiBPerEvent"] = .number((now.process - process) / 1024 / Double(events))
         }
     }
 
@@ -77,25 +93,28 @@ enum Workloads {
             let batch = generator.next(min(options.batch, options.prefix - generator.emitted))
             try appendOurs(store, batch, now: recordedAt(batch.last!.day))
         }
-        let writtenBefore = System.ioStatus()["diskWrittenMiB"] ?? 0
+        let counters = WriteCounters(under: options.directory)
         var samples = Samples()
+        // The thread's CPU time apart: the rest of an append's time is waiting for the disk.
+        var cpu = Samples()
         var index: Int64 = 0
         while true {
             let batch = generator.next(1)
             guard let event = batch.first else { break }
             index += 1
             let now = recordedAt(event.day, plus: index)
-            let started = System.seconds()
+            let started = System.seconds(), startedCPU = System.threadCPUSeconds()
             try appendOurs(store, batch, now: now)
             samples.add(System.seconds() - started)
+            cpu.add(System.threadCPUSeconds() - startedCPU)
         }
         var result = JSONObject()
         result["events"] = .number(Double(samples.values.count))
         result["p50Ms"] = .number(samples.p50)
         result["p99Ms"] = .number(samples.p99)
+        result["cpuP50Ms"] = .number(cpu.p50)
         result["eventsPerSecond"] = .number(Double(samples.values.count) / (samples.total / 1000))
-        let written = (System.ioStatus()["diskWrittenMiB"] ?? 0) - writtenBefore
-        result["diskKiBPerEvent"] = .number(written * 1024 / Double(max(1, samples.values.count)))
+        counters.perEvent(&result, events: samples.values.count)
         memory(&result)
         return result
     }
@@ -116,20 +135,23 @@ enum Workloads {
             try env.appendBatch(records[start..<end])
             start = end
         }
-        let writtenBefore = System.ioStatus()["diskWrittenMiB"] ?? 0
+        let counters = WriteCounters(under: options.directory)
         var samples = Samples()
+        // The thread's CPU time apart: the rest of an append's time is waiting for the disk.
+        var cpu = Samples()
         for index in prefix..<records.count {
-            let started = System.seconds()
+            let started = System.seconds(), startedCPU = System.threadCPUSeconds()
             try env.appendBatch(records[index...index])
             samples.add(System.seconds() - started)
+            cpu.add(System.threadCPUSeconds() - startedCPU)
         }
         var result = JSONObject()
         result["events"] = .number(Double(samples.values.count))
         result["p50Ms"] = .number(samples.p50)
         result["p99Ms"] = .number(samples.p99)
+        result["cpuP50Ms"] = .number(cpu.p50)
         result["eventsPerSecond"] = .number(Double(samples.values.count) / (samples.total / 1000))
-        let written = (System.ioStatus()["diskWrittenMiB"] ?? 0) - writtenBefore
-        result["diskKiBPerEvent"] = .number(written * 1024 / Double(max(1, samples.values.count)))
+        counters.perEvent(&result, events: samples.values.count)
         memory(&result)
         return result
     }
@@ -143,25 +165,28 @@ enum Workloads {
             let batch = generator.next(min(options.batch, options.prefix - generator.emitted))
             try store.append(batch.map(\.input), now: recordedAt(batch.last!.day))
         }
-        let writtenBefore = System.ioStatus()["diskWrittenMiB"] ?? 0
+        let counters = WriteCounters(under: options.directory)
         var samples = Samples()
+        // The thread's CPU time apart: the rest of an append's time is waiting for the disk.
+        var cpu = Samples()
         var index: Int64 = 0
         while true {
             let batch = generator.next(1)
             guard let event = batch.first else { break }
             index += 1
             let now = recordedAt(event.day, plus: index)
-            let started = System.seconds()
+            let started = System.seconds(), startedCPU = System.threadCPUSeconds()
             try store.append([event.input], now: now)
             samples.add(System.seconds() - started)
+            cpu.add(System.threadCPUSeconds() - startedCPU)
         }
         var result = JSONObject()
         result["events"] = .number(Double(samples.values.count))
         result["p50Ms"] = .number(samples.p50)
         result["p99Ms"] = .number(samples.p99)
+        result["cpuP50Ms"] = .number(cpu.p50)
         result["eventsPerSecond"] = .number(Double(samples.values.count) / (samples.total / 1000))
-        let written = (System.ioStatus()["diskWrittenMiB"] ?? 0) - writtenBefore
-        result["diskKiBPerEvent"] = .number(written * 1024 / Double(max(1, samples.values.count)))
+        counters.perEvent(&result, events: samples.values.count)
         memory(&result)
         return result
     }
@@ -173,6 +198,7 @@ enum Workloads {
         System.remove(path)
         let store = try ReceivablesStore(path: path, create: true)
         var generator = BenchGenerator(seed: options.seed, target: options.events)
+        let counters = WriteCounters(under: options.directory)
         var seconds = 0.0
         var generating = 0.0
         var batches = 0
@@ -201,7 +227,7 @@ enum Workloads {
         var mix = JSONObject()
         for (type, count) in generator.mix.sorted(by: { $0.value > $1.value }) { mix[type] = .number(Double(count)) }
         result["mix"] = .object(mix)
-        perEvent(&result, events: generator.emitted)
+        counters.perEvent(&result, events: generator.emitted)
         memory(&result)
         return result
     }
@@ -212,6 +238,7 @@ enum Workloads {
         System.remove(path)
         let env = try RawLMDB.Env(path: path, readOnly: false)
         var seconds = 0.0
+        let counters = WriteCounters(under: options.directory)
         var next: UInt64 = 1
         var count = 0
         while true {
@@ -228,7 +255,7 @@ enum Workloads {
         result["seconds"] = .number(seconds)
         result["eventsPerSecond"] = .number(Double(count) / seconds)
         result["storeMiB"] = .number(Double(System.diskUsage(path)) / 1_048_576)
-        perEvent(&result, events: count)
+        counters.perEvent(&result, events: count)
         memory(&result)
         return result
     }
@@ -239,6 +266,7 @@ enum Workloads {
         let store = try SQLiteEventStore(path: path, synchronous: "FULL")
         var generator = BenchGenerator(seed: options.seed, target: options.events)
         var seconds = 0.0
+        let counters = WriteCounters(under: options.directory)
         while true {
             let batch = generator.next(options.batch)
             guard let last = batch.last else { break }
@@ -252,7 +280,7 @@ enum Workloads {
         result["seconds"] = .number(seconds)
         result["eventsPerSecond"] = .number(Double(generator.emitted) / seconds)
         result["storeMiB"] = .number(Double(System.diskUsage(path) + System.diskUsage(path + "-wal")) / 1_048_576)
-        perEvent(&result, events: generator.emitted)
+        counters.perEvent(&result, events: generator.emitted)
         memory(&result)
         return result
     }

@@ -74,7 +74,14 @@ extension MemoryState: ReadModelSource {
     /// Counting would go through every deadline, as the scan does: the table grows instead.
     public func openDeadlineCount() -> Int? { nil }
     public func forEachOpenDeadline(_ body: (OpenDeadlineSummary) throws -> Void) rethrows {
-        for deadline in openDeadlines() { try body(OpenDeadlineSummary(deadline)) }
+        // The summaries are sorted, not the deadlines: a past aging replays a state of some
+        // hundred thousand deadlines, and moving whole deadlines through the sort cost a tenth of it.
+        var summaries: [OpenDeadlineSummary] = []
+        for deadline in deadlinesByID.values where deadline.isLive && deadline.outstanding.isPositive {
+            summaries.append(OpenDeadlineSummary(deadline))
+        }
+        summaries.sort { ($0.due, $0.deadline) < ($1.due, $1.deadline) }
+        for summary in summaries { try body(summary) }
     }
     public func deadlines(ofClient client: String) -> [DeadlineState] {
         deadlinesByID.values.filter { $0.client == client }.sorted(by: byDueThenID)

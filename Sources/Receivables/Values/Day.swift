@@ -2,6 +2,7 @@ import EventLog
 // Only `TimeZoneRule` below uses Foundation, for the zone rules database; `Day` itself is
 // plain arithmetic so that its results never depend on the platform's calendar settings.
 import Foundation
+import Synchronization
 
 /// A civil (calendar) date without a zone.
 ///
@@ -168,12 +169,22 @@ public struct TimeZoneRule: Sendable, Hashable {
 
     /// Nil unless the name contains "/" or is exactly "UTC", and the zone database knows it.
     public init?(identifier: String) {
+        if let known = Self.resolved.withLock({ $0[identifier] }) {
+            self = known
+            return
+        }
         guard identifier.contains("/") || identifier == "UTC",
             let timeZone = TimeZone(identifier: identifier)
         else { return nil }
         self.identifier = identifier
         self.timeZone = timeZone
+        Self.resolved.withLock { $0[identifier] = self }
     }
+
+    /// The zones already looked up: every read of a store's settings names its zone, and asking
+    /// Foundation's zone database again was a tenth of a credit check. At most the database's
+    /// few hundred names, as only the zones it knows are kept.
+    private static let resolved = Mutex<[String: TimeZoneRule]>([:])
 
     /// Europe/Rome, the default. The zone database ships with Foundation's ICU data, so a
     /// missing Rome would mean a broken installation, not bad input.

@@ -361,6 +361,18 @@ struct CommandContext {
         try printJSON(["ok": true, "events": .number(Double(head.lastSeq)), "head": .string(head.lastHash.hex)])
     }
 
+    /// The command as this process was started, so that a hint can be pasted as it is: a path
+    /// made absolute (tools/demo runs `.build/release/receivables`), or the bare name found on PATH.
+    static func invokedCommand() -> String {
+        let invoked = CommandLine.arguments.first ?? "receivables"
+        guard invoked.contains("/") else { return invoked }
+        if invoked.hasPrefix("/") { return invoked }
+        guard let directory = getcwd(nil, 0) else { return invoked }
+        defer { free(directory) }
+        let base = String(cString: directory)
+        return (base.hasSuffix("/") ? base : base + "/") + (invoked.hasPrefix("./") ? String(invoked.dropFirst(2)) : invoked)
+    }
+
     func rebuild() throws(CommandFailure) {
         var model: ReadModel?
         if let name = arguments.value("--only") {
@@ -441,7 +453,8 @@ extension CommandContext {
             }
             text += "Clients near or over their credit limit\n" + credit.render() + "\n"
             text += calendar.table(currency)
-            text += "\nTry: receivables client C02 --store \(storePath)    receivables aging --store \(storePath)\n"
+            let command = Self.invokedCommand()
+            text += "\nTry: \(command) client C02 --store \(storePath)    \(command) aging --store \(storePath)\n"
             try Terminal.write(Array(text.utf8))
         } else {
             guard case .object(let agingObject) = aging.json(currency) else { return }

@@ -271,4 +271,22 @@ final class DemoCommandTests: XCTestCase {
         let refused = try harness.run(["demo"])
         assertExit(refused, 1)
     }
+
+    /// The hint the demo ends with can be pasted as it is: a command started by a relative path
+    /// (as tools/demo starts it) is named by its absolute path.
+    func testDemoHintNamesTheCommandAsStarted() throws {
+        let harness = try CommandHarness()
+        let bin = harness.directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("receivables"),
+                                                   withDestinationURL: CommandHarness.executable)
+        let store = harness.directory.appendingPathComponent("demo-store").path
+        let result = try CommandHarness.runExecutable(
+            URL(fileURLWithPath: "/bin/sh"),
+            arguments: ["-c", "bin/receivables demo --format table --now 2026-12-03T10:00:00.000Z --months 3 --clients 8 --store \"$1\"", "sh", store],
+            workingDirectory: harness.directory)
+        assertExit(result, 0)
+        let command = harness.directory.resolvingSymlinksInPath().appendingPathComponent("bin/receivables").path
+        XCTAssertTrue(result.standardOutput.contains("Try: \(command) client C02 --store \(store)"), result.standardOutput)
+    }
 }

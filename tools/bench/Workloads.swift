@@ -84,27 +84,16 @@ enum Workloads {
 
     // MARK: 1. Durable single appends
 
-    static func singleOurs(_ options: WorkloadOptions) throws -> JSONObject {
-        let path = options.directory + "/ours-single"
-        System.remove(path)
-        let store = try ReceivablesStore(path: path, create: true)
-        var generator = BenchGenerator(seed: options.seed, target: options.prefix + options.singles)
-        while generator.emitted < options.prefix {
-            let batch = generator.next(min(options.batch, options.prefix - generator.emitted))
-            try appendOurs(store, batch, now: recordedAt(batch.last!.day))
-        }
-        let counters = WriteCounters(under: options.directory)
+    /// Times each append `next` hands out (prepared outside the timing; nil when there are no
+    /// more): wall and thread CPU time of each, and the write counters over them all.
+    static func timedSingles(under directory: String, _ next: () throws -> (() throws -> Void)?) throws -> JSONObject {
+        let counters = WriteCounters(under: directory)
         var samples = Samples()
         // The thread's CPU time apart: the rest of an append's time is waiting for the disk.
         var cpu = Samples()
-        var index: Int64 = 0
-        while true {
-            let batch = generator.next(1)
-            guard let event = batch.first else { break }
-            index += 1
-            let now = recordedAt(event.day, plus: index)
+        while let append = try next() {
             let started = System.seconds(), startedCPU = System.threadCPUSeconds()
-            try appendOurs(store, batch, now: now)
+            try append()
             samples.add(System.seconds() - started)
             cpu.add(System.threadCPUSeconds() - startedCPU)
         }
@@ -117,6 +106,25 @@ enum Workloads {
         counters.perEvent(&result, events: samples.values.count)
         memory(&result)
         return result
+    }
+
+    static func singleOurs(_ options: WorkloadOptions) throws -> JSONObject {
+        let path = options.directory + "/ours-single"
+        System.remove(path)
+        let store = try ReceivablesStore(path: path, create: true)
+        var generator = BenchGenerator(seed: options.seed, target: options.prefix + options.singles)
+        while generator.emitted < options.prefix {
+            let batch = generator.next(min(options.batch, options.prefix - generator.emitted))
+            try appendOurs(store, batch, now: recordedAt(batch.last!.day))
+        }
+        var index: Int64 = 0
+        return try timedSingles(under: options.directory) {
+            let batch = generator.next(1)
+            guard let event = batch.first else { return nil }
+            index += 1
+            let now = recordedAt(event.day, plus: index)
+            return { try appendOurs(store, batch, now: now) }
+        }
     }
 
     static func singleLimit(_ options: WorkloadOptions) throws -> JSONObject {
@@ -135,25 +143,13 @@ enum Workloads {
             try env.appendBatch(records[start..<end])
             start = end
         }
-        let counters = WriteCounters(under: options.directory)
-        var samples = Samples()
-        // The thread's CPU time apart: the rest of an append's time is waiting for the disk.
-        var cpu = Samples()
-        for index in prefix..<records.count {
-            let started = System.seconds(), startedCPU = System.threadCPUSeconds()
-            try env.appendBatch(records[index...index])
-            samples.add(System.seconds() - started)
-            cpu.add(System.threadCPUSeconds() - startedCPU)
+        var index = prefix
+        return try timedSingles(under: options.directory) {
+            guard index < records.count else { return nil }
+            defer { index += 1 }
+            let record = records[index...index]
+            return { try env.appendBatch(record) }
         }
-        var result = JSONObject()
-        result["events"] = .number(Double(samples.values.count))
-        result["p50Ms"] = .number(samples.p50)
-        result["p99Ms"] = .number(samples.p99)
-        result["cpuP50Ms"] = .number(cpu.p50)
-        result["eventsPerSecond"] = .number(Double(samples.values.count) / (samples.total / 1000))
-        counters.perEvent(&result, events: samples.values.count)
-        memory(&result)
-        return result
     }
 
     static func singleSQLite(_ options: WorkloadOptions) throws -> JSONObject {
@@ -165,30 +161,14 @@ enum Workloads {
             let batch = generator.next(min(options.batch, options.prefix - generator.emitted))
             try store.append(batch.map(\.input), now: recordedAt(batch.last!.day))
         }
-        let counters = WriteCounters(under: options.directory)
-        var samples = Samples()
-        // The thread's CPU time apart: the rest of an append's time is waiting for the disk.
-        var cpu = Samples()
         var index: Int64 = 0
-        while true {
+        return try timedSingles(under: options.directory) {
             let batch = generator.next(1)
-            guard let event = batch.first else { break }
+            guard let event = batch.first else { return nil }
             index += 1
             let now = recordedAt(event.day, plus: index)
-            let started = System.seconds(), startedCPU = System.threadCPUSeconds()
-            try store.append([event.input], now: now)
-            samples.add(System.seconds() - started)
-            cpu.add(System.threadCPUSeconds() - startedCPU)
+            return { try store.append([event.input], now: now) }
         }
-        var result = JSONObject()
-        result["events"] = .number(Double(samples.values.count))
-        result["p50Ms"] = .number(samples.p50)
-        result["p99Ms"] = .number(samples.p99)
-        result["cpuP50Ms"] = .number(cpu.p50)
-        result["eventsPerSecond"] = .number(Double(samples.values.count) / (samples.total / 1000))
-        counters.perEvent(&result, events: samples.values.count)
-        memory(&result)
-        return result
     }
 
     // MARK: 2. Batched ingest

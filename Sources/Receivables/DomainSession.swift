@@ -19,14 +19,17 @@ struct DomainSession {
     var state: StoredState
     private(set) var alerts: [CreditAlert] = []
 
-    init(store: ReceivablesStore, writer: LogWriter, database: Database? = nil) throws {
+    /// A session on the live state, or on `database` (a rebuild's spare) with the entities it
+    /// holds as `stored` keeps them from the batch before.
+    init(store: ReceivablesStore, writer: LogWriter, database: Database? = nil, stored: StoredEntities = StoredEntities()) throws {
         self.store = store
         self.writer = writer
         if let database {
-            self.state = try StoredState(transaction: writer.transaction, database: database)
+            self.state = try StoredState(transaction: writer.transaction, database: database, stored: stored)
             return
         }
-        self.state = try StoredState(transaction: writer.transaction, database: try store.state(writer.transaction), blobs: store.blobs)
+        self.state = try StoredState(transaction: writer.transaction, database: try store.state(writer.transaction), blobs: store.blobs,
+                                     stored: stored)
     }
 
     struct Appended {

@@ -86,4 +86,23 @@ final class CheckpointTests: XCTestCase {
         let rebuilt = try store.events.read { try Checkpoints.headers(in: $0, store.checkpoints) }
         XCTAssertEqual(rebuilt.map(\.seq), Array(stride(from: 500, through: UInt64(try store.events.head().lastSeq), by: 500)))
     }
+
+    /// A rebuild whose transaction fills the map runs again from the start of that transaction
+    /// once the map has grown: nothing folded in the failed attempt may count as done.
+    func testARebuildThatGrowsTheMapFoldsEveryEvent() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoints-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var options = Environment.Options()
+        options.initialMapSizeBytes = 1 << 20
+        var store = try ReceivablesStore(path: directory, create: true, options: options, checkpointInterval: 100)
+        _ = try SimulationDriver.populate(store, with: WorkloadGenerator(seed: Self.seed), events: Self.events)
+        let before = store.events.environment.mapSizeBytes
+        // Opened again at the size the store has reached, so that the rebuild's copy fills it.
+        store = try ReceivablesStore(path: directory, options: options, checkpointInterval: 100)
+        try store.rebuild()
+        XCTAssertGreaterThan(store.events.environment.mapSizeBytes, before, "the rebuild must grow the map, or this test proves nothing")
+        XCTAssertNil(try store.verifyReadModels())
+        let rebuilt = try store.events.read { try Checkpoints.headers(in: $0, store.checkpoints) }
+        XCTAssertEqual(rebuilt.map(\.seq), Array(stride(from: 100, through: UInt64(try store.events.head().lastSeq), by: 100)))
+    }
 }

@@ -324,6 +324,15 @@ public final class Cursor {
     }
     /// Deletes the entry under the cursor.
     public func deleteCurrent() throws { try LMDBError.check(mdb_cursor_del(handle, 0)) }
+
+    /// Puts `value` under `key` and leaves the cursor there. A key after the cursor's and on
+    /// the same leaf page is found from that page, not from the root: puts in key order
+    /// through one cursor are cheaper than the same puts in any order.
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var data = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_cursor_put(handle, &keyValue, &data, 0))
+    }
 }
 
 // MARK: Locks

@@ -139,11 +139,14 @@ extension ReceivablesStore {
             return spare
         }
         var done: UInt64 = 0
+        // The spare starts empty and only this fold writes it, each batch committed before the
+        // next: the entities decoded so far stay valid from one batch to the next.
+        var stored = StoredEntities(holdsEverything: true)
         func fold(_ writer: LogWriter, through last: UInt64) throws {
             while done < last {
                 let stop = nextStop(done)
                 let end = min(last, stop ?? last)
-                var session = try DomainSession(store: self, writer: writer, database: spare)
+                var session = try DomainSession(store: self, writer: writer, database: spare, stored: stored)
                 try events.forEachRecord(in: writer.transaction, from: done + 1, through: end) { try session.refold($0) }
                 try session.finish()
                 done = end
@@ -156,15 +159,31 @@ extension ReceivablesStore {
                 }
             }
         }
+        /// A write transaction of the fold. When the map fills, the transaction is abandoned and
+        /// its body runs again once the map has grown: the fold then starts again where the
+        /// transaction began, and the decoded entities, some of them written by the abandoned
+        /// attempt only, are forgotten.
+        func batch<Result>(_ body: (LogWriter) throws -> Result) throws -> Result {
+            let start = done
+            var attempts = 0
+            return try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+                attempts += 1
+                if attempts > 1 {
+                    done = start
+                    stored = StoredEntities()
+                }
+                return try body(writer)
+            }
+        }
         // Short transactions: each holds its changed pages in memory until it commits.
-        let batch: UInt64 = 20_000
+        let batchSize: UInt64 = 20_000
         while true {
             let total = try events.head().lastSeq
-            if total - done <= batch { break }
-            try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in try fold(writer, through: done + batch) }
+            if total - done <= batchSize { break }
+            try batch { writer in try fold(writer, through: done + batchSize) }
             progress?(ProgressReport(done: done, total: total))
         }
-        try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+        try batch { writer in
             let head = try events.head(in: writer.transaction)
             try fold(writer, through: head.lastSeq)
             try finish(writer.transaction, spare, try state(writer.transaction))

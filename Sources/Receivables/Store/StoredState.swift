@@ -1,4 +1,7 @@
 import EventLog
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The state kept in LMDB's `state` database, read and written inside one transaction. Writes
 /// are held in memory and put once at `flush`, so an entity touched by many events of a batch
@@ -86,10 +89,16 @@ struct StoredState: StateStore {
     /// The blob database, for the rule that a document must be stored before it is attached.
     var blobs: Database?
 
-    init(transaction: Transaction, database: Database, blobs: Database? = nil) throws {
+    /// The entities as stored, decoded once, for a state that folds events (a query's state reads
+    /// each entity once or not at all, and keeps nothing): shared by the states of one write
+    /// transaction, or by the successive batches of a rebuild, which alone writes its database.
+    let stored: StoredEntities?
+
+    init(transaction: Transaction, database: Database, blobs: Database? = nil, stored: StoredEntities? = nil) throws {
         self.transaction = transaction
         self.database = database
         self.blobs = blobs
+        self.stored = stored
         if let bytes = try transaction.get(database, Self.key(.settings)) {
             settings = try bytes.withUnsafeBytes { try SettingsState.decoded($0) }
         } else {
@@ -225,20 +234,34 @@ struct StoredState: StateStore {
     }
 
     func client(_ id: String) throws -> ClientState? {
-        if let cached = clients[id] { return cached }
-        return try load(Self.key(.client, id))
+        if let changed = clients[id] { return changed }
+        guard let stored else { return try load(Self.key(.client, id)) }
+        return try storedEntity(&stored.clients, .client, id, holdsEverything: stored.holdsEverything)
     }
     func invoice(_ id: String) throws -> InvoiceState? {
-        if let cached = invoices[id] { return cached }
-        return try load(Self.key(.invoice, id))
+        if let changed = invoices[id] { return changed }
+        guard let stored else { return try load(Self.key(.invoice, id)) }
+        return try storedEntity(&stored.invoices, .invoice, id, holdsEverything: stored.holdsEverything)
     }
     func deadline(_ id: String) throws -> DeadlineState? {
-        if let cached = deadlines[id] { return cached }
-        return try load(Self.key(.deadline, id))
+        if let changed = deadlines[id] { return changed }
+        guard let stored else { return try load(Self.key(.deadline, id)) }
+        return try storedEntity(&stored.deadlines, .deadline, id, holdsEverything: stored.holdsEverything)
     }
     func payment(_ id: String) throws -> PaymentState? {
-        if let cached = payments[id] { return cached }
-        return try load(Self.key(.payment, id))
+        if let changed = payments[id] { return changed }
+        guard let stored else { return try load(Self.key(.payment, id)) }
+        return try storedEntity(&stored.payments, .payment, id, holdsEverything: stored.holdsEverything)
+    }
+
+    /// An entity as stored, from the cache when it was read or written before.
+    private func storedEntity<T: StateCodable>(_ table: inout [String: T?], _ prefix: Prefix, _ id: String,
+                                               holdsEverything: Bool) throws -> T? {
+        if let known = table[id] { return known }
+        if holdsEverything { return nil }
+        let value: T? = try load(Self.key(prefix, id))
+        table[id] = .some(value)
+        return value
     }
     func hasTemplate(_ id: String) throws -> Bool {
         if templates.values.contains(where: { $0.template == id }) { return true }
@@ -277,34 +300,48 @@ struct StoredState: StateStore {
     /// Puts everything changed since the state was opened, and moves the read-model index
     /// entries of changed deadlines and payments.
     func flush() throws {
-        if settings != originalSettings { try transaction.put(database, Self.key(.settings), settings.encoded()) }
+        var writes = OrderedWrites()
+        if settings != originalSettings { writes.put(Self.key(.settings), settings.encoded()) }
         for key in dirty {
             let kind = key.first!
             let id = String(key.dropFirst())
             switch kind {
-            case "c": try transaction.put(database, Self.key(.client, id), clients[id]!.encoded())
-            case "i": try transaction.put(database, Self.key(.invoice, id), invoices[id]!.encoded())
+            case "c":
+                let client = clients[id]!
+                writes.put(Self.key(.client, id), client.encoded())
+                stored?.clients[id] = .some(client)
+            case "i":
+                let invoice = invoices[id]!
+                writes.put(Self.key(.invoice, id), invoice.encoded())
+                stored?.invoices[id] = .some(invoice)
             case "d":
                 let deadline = deadlines[id]!
-                let previous: DeadlineState? = try load(Self.key(.deadline, id))
+                let previous: DeadlineState?
+                if let stored {
+                    previous = try storedEntity(&stored.deadlines, .deadline, id, holdsEverything: stored.holdsEverything)
+                } else {
+                    previous = try load(Self.key(.deadline, id))
+                }
                 let encoded = deadline.encoded()
-                try transaction.put(database, Self.key(.deadline, id), encoded)
-                try transaction.put(database, Self.key(.clientEntity, deadline.client, "d", id), encoded)
-                try reindex(previous, deadline)
+                writes.put(Self.key(.deadline, id), encoded)
+                writes.put(Self.key(.clientEntity, deadline.client, "d", id), encoded)
+                stored?.deadlines[id] = .some(deadline)
+                reindex(previous, deadline, into: &writes)
             default:
                 let payment = payments[id]!
                 let encoded = payment.encoded()
-                try transaction.put(database, Self.key(.payment, id), encoded)
-                try transaction.put(database, Self.key(.clientEntity, payment.client, "p", id), encoded)
+                writes.put(Self.key(.payment, id), encoded)
+                writes.put(Self.key(.clientEntity, payment.client, "p", id), encoded)
+                stored?.payments[id] = .some(payment)
             }
         }
-        for key in clientEvents { try transaction.put(database, key, []) }
+        for key in clientEvents { writes.put(key, []) }
         for alert in newAlerts {
             var writer = ByteWriter()
             writer.day(alert.date)
             writer.text(alert.from.rawValue)
             writer.text(alert.to.rawValue)
-            try transaction.put(database, Self.seqKey(.alert, alert.client, alert.seq), writer.bytes)
+            writes.put(Self.seqKey(.alert, alert.client, alert.seq), writer.bytes)
         }
         var totalChanges: [Day: Money] = [:]
         for (client, days) in points where clientsToRecompute[client] == nil {
@@ -313,23 +350,24 @@ struct StoredState: StateStore {
                 let point = days[day]!
                 totalChanges[day] = try (totalChanges[day] ?? .zero).plus(try point.exposure.minus(previous))
                 previous = point.exposure
-                try transaction.put(database, Self.key(.exposurePoint, client) + [0] + Self.sortableDay(day), point.encoded())
+                writes.put(Self.key(.exposurePoint, client) + [0] + Self.sortableDay(day), point.encoded())
             }
             if let last = lastPoints[client], let last {
-                try transaction.put(database, Self.key(.exposureLast, client), last.encoded())
+                writes.put(Self.key(.exposureLast, client), last.encoded())
             }
         }
         try applyTotalChanges(totalChanges)
         if maximumEffectiveChanged, let maximumEffective {
             var writer = ByteWriter()
             writer.day(maximumEffective)
-            try transaction.put(database, [Prefix.maximumEffective.rawValue], writer.bytes)
+            writes.put([Prefix.maximumEffective.rawValue], writer.bytes)
         }
         for (key, template) in templates {
-            try transaction.put(database, Array(key.utf8), template.encoded())
-            try transaction.put(database, Self.key(.templateName, template.template), [])
+            writes.put(Array(key.utf8), template.encoded())
+            writes.put(Self.key(.templateName, template.template), [])
         }
-        for key in reminders { try transaction.put(database, Array(key.utf8), []) }
+        for key in reminders { writes.put(Array(key.utf8), []) }
+        try writes.apply(in: transaction, database)
     }
 
     /// Gives the open-index entries of a store of read-models layout 1, which had empty values,
@@ -375,23 +413,91 @@ struct StoredState: StateStore {
     /// Keeps the due-date and open-deadline indexes in step with one deadline's change. An open
     /// deadline's entry holds its aging row, so any change of a field the row shows (a payment, a
     /// bounce, an amendment, a reminder sent) rewrites it.
-    private func reindex(_ previous: DeadlineState?, _ current: DeadlineState) throws {
+    private func reindex(_ previous: DeadlineState?, _ current: DeadlineState, into writes: inout OrderedWrites) {
         let wasListed = previous.map { $0.isLive } ?? false
         let wasOpen = previous.map { $0.isLive && $0.outstanding.isPositive } ?? false
         let isListed = current.isLive
         let isOpen = current.isLive && current.outstanding.isPositive
         let moved = previous.map { $0.due != current.due } ?? false
         if let previous {
-            if wasListed && (!isListed || moved) { try transaction.delete(database, Self.dayKey(.dueIndex, previous.due, previous.id)) }
-            if wasOpen && (!isOpen || moved) { try transaction.delete(database, Self.dayKey(.openIndex, previous.due, previous.id)) }
+            if wasListed && (!isListed || moved) { writes.delete(Self.dayKey(.dueIndex, previous.due, previous.id)) }
+            if wasOpen && (!isOpen || moved) { writes.delete(Self.dayKey(.openIndex, previous.due, previous.id)) }
         }
-        if isListed && (!wasListed || moved) { try transaction.put(database, Self.dayKey(.dueIndex, current.due, current.id), []) }
+        if isListed && (!wasListed || moved) { writes.put(Self.dayKey(.dueIndex, current.due, current.id), []) }
         if isOpen {
             let summary = OpenDeadlineSummary(current)
             if !wasOpen || moved || previous.map(OpenDeadlineSummary.init) != summary {
-                try transaction.put(database, Self.dayKey(.openIndex, current.due, current.id), summary.openIndexValue())
+                writes.put(Self.dayKey(.openIndex, current.due, current.id), summary.openIndexValue())
             }
         }
+    }
+}
+
+/// The puts and deletes of a flush, applied in key order through one cursor: LMDB finds each
+/// next key from the leaf page the cursor is on instead of from the root, and the pages are
+/// made dirty in order. The flush of a batch writes thousands of keys of every kind (entities,
+/// per-client and per-date indexes), in an order of its own.
+struct OrderedWrites {
+    private var keys: [[UInt8]] = []
+    /// nil: delete the key.
+    private var values: [[UInt8]?] = []
+
+    mutating func put(_ key: [UInt8], _ value: [UInt8]) {
+        keys.append(key)
+        values.append(value)
+    }
+
+    mutating func delete(_ key: [UInt8]) {
+        keys.append(key)
+        values.append(nil)
+    }
+
+    /// In key order; of two writes of one key, the later one last.
+    func apply(in transaction: Transaction, _ database: Database) throws {
+        guard !keys.isEmpty else { return }
+        let order = keys.indices.sorted { left, right in
+            let comparison = Self.compare(keys[left], keys[right])
+            return comparison < 0 || (comparison == 0 && left < right)
+        }
+        let cursor = try transaction.cursor(database)
+        for index in order {
+            try keys[index].withUnsafeBytes { key in
+                if let value = values[index] {
+                    try value.withUnsafeBytes { try cursor.put(key, $0) }
+                } else if let found = try cursor.seek(atOrAfter: key), found.key.elementsEqual(key) {
+                    try cursor.deleteCurrent()
+                }
+            }
+        }
+    }
+
+    private static func compare(_ left: [UInt8], _ right: [UInt8]) -> Int32 {
+        left.withUnsafeBytes { l in
+            right.withUnsafeBytes { r in
+                let common = min(l.count, r.count)
+                let prefix = common == 0 ? 0 : memcmp(l.baseAddress!, r.baseAddress!, common)
+                if prefix != 0 { return prefix }
+                return l.count < r.count ? -1 : l.count > r.count ? 1 : 0
+            }
+        }
+    }
+}
+
+/// Decoded copies of the entities a state database holds (nil: known not to be stored), so that
+/// an entity read by many events of a transaction is looked up and decoded once. It must only
+/// be shared by states that see the same stored entities: those of one write transaction, or a
+/// rebuild's batches, each committed before the next begins, on a database only the rebuild writes.
+final class StoredEntities {
+    var clients: [String: ClientState?] = [:]
+    var invoices: [String: InvoiceState?] = [:]
+    var deadlines: [String: DeadlineState?] = [:]
+    var payments: [String: PaymentState?] = [:]
+    /// Every stored entity is here, so one that is not is not stored: a rebuild's spare, which
+    /// starts empty and is written only through these states.
+    let holdsEverything: Bool
+
+    init(holdsEverything: Bool = false) {
+        self.holdsEverything = holdsEverything
     }
 }
 

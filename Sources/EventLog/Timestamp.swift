@@ -111,6 +111,26 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// signed year rather than being clamped, so that nothing prints as a different instant.
     public var description: String {
         let parts = utcParts
+        if (0...9999).contains(parts.year) {
+            // The usual case, written straight into its 24 bytes: every record's recordedAt
+            // is printed as it is appended.
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                let fields = [(parts.year, 4), (parts.month, 2), (parts.day, 2), (parts.hour, 2), (parts.minute, 2),
+                              (parts.second, 2), (parts.millisecond, 3)]
+                let separators = Array("--T::.Z".utf8)
+                var offset = 0
+                for (index, (value, width)) in fields.enumerated() {
+                    var rest = value
+                    for position in stride(from: offset + width - 1, through: offset, by: -1) {
+                        buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    buffer[offset + width] = separators[index]
+                    offset += width + 1
+                }
+                return 24
+            }
+        }
         let yearText: String
         if parts.year < 0 {
             yearText = "-" + Self.zeroPadded(-parts.year, width: 4)

@@ -38,8 +38,9 @@ struct DomainSession {
     }
 
     mutating func append(_ input: EventInput) throws -> Appended {
-        let fingerprint = input.fingerprint
-        if let key = input.key, let earlier = try writer.existing(key: key) {
+        // Only a keyed input needs its fingerprint: for telling a retry from a reuse of the key.
+        let fingerprint = input.key == nil ? nil : input.fingerprint
+        if let key = input.key, let fingerprint, let earlier = try writer.existing(key: key) {
             guard try isRetry(of: earlier, input: input, fingerprint: fingerprint) else {
                 throw EventRejection(type: input.type, field: "key",
                                      reason: "\"\(key)\" was already used by a different event (seq \(earlier.seq)); use a new key",
@@ -58,14 +59,14 @@ struct DomainSession {
         }
     }
 
-    private mutating func append(decided: DomainEvent, type: EventType, input: EventInput, fingerprint: Digest) throws -> Appended {
+    private mutating func append(decided: DomainEvent, type: EventType, input: EventInput, fingerprint: Digest?) throws -> Appended {
         // The log records the decision in canonical form: amounts as "1220.50", the IBAN compact,
         // and a payment by invoice with the allocations the engine made (CONTRACT 3.1, 5.2).
         let data = decided.encode(currency: state.settings.currency)
         let effective = effectiveDay(of: decided, stated: input.effective)
         let draft = RecordDraft(
             stream: type.stream(for: input.data), type: type.rawValue, schemaVersion: EventType.schemaVersion,
-            effective: effective.description, key: input.key, keyFingerprint: input.key == nil ? nil : fingerprint,
+            effective: effective.description, key: input.key, keyFingerprint: fingerprint,
             metaCanonical: input.meta.map { CanonicalJSON.bytes(.object($0)) },
             dataCanonical: CanonicalJSON.bytes(.object(data)),
             expectedStreamVersion: input.expectedStreamVersion)

@@ -133,6 +133,10 @@ final class TimestampTests: XCTestCase {
             let instant = Timestamp(millisecondsSinceEpoch: Int64.random(in: range, using: &generator))
             let text = instant.description
             XCTAssertEqual(text.utf8.count, 24, "seed \(seed): \(text)")
+            let parts = instant.utcParts
+            XCTAssertEqual(text, "\(padded(parts.year, 4))-\(padded(parts.month, 2))-\(padded(parts.day, 2))T"
+                               + "\(padded(parts.hour, 2)):\(padded(parts.minute, 2)):\(padded(parts.second, 2)).\(padded(parts.millisecond, 3))Z",
+                           "seed \(seed)")
             guard let parsed = Timestamp(rfc3339: text) else {
                 XCTFail("seed \(seed): \(text) did not parse back")
                 return

@@ -1,4 +1,4 @@
-import Receivables
+@testable import Receivables
 import XCTest
 
 final class IdentifierTests: XCTestCase {
@@ -169,5 +169,37 @@ final class IdentifierTests: XCTestCase {
             XCTAssertFalse(Identifiers.isValidId(text), text.debugDescription)
         }
         XCTAssertEqual(String(repeating: "e\u{301}", count: 33).count, 33)
+    }
+
+    /// The byte-wise check of ASCII addresses answers as the check by characters does, on
+    /// addresses built from the pieces that matter (dots, hyphens, at signs, digits, forbidden
+    /// and control characters) in random arrangements.
+    func testASCIIAddressesAreJudgedAsByCharacters() {
+        let seed: UInt64 = 0xE3A1_1ADD_2E55
+        var random = SplitMix64(seed: seed)
+        let localPieces = ["a", "Zb", "0", "7", "-", ".", "_", "+", "%", "x.y", "!", "#", "~", "'", "{", "}", "/", "="]
+        let labels = ["com", "it", "x-y", "123", "c0", "Q", "-x", "x-", "", "a_b"]
+        let strays = [" ", "\t", "\r\n", "\u{7F}", "\u{01}", "(", ")", "<", ">", "[", "]", "\\", ",", ";", ":", "\"", "@", ".", "..", "-"]
+        func pick(_ list: [String]) -> String { list[Int.random(in: 0..<list.count, using: &random)] }
+        var accepted = 0
+        for _ in 0..<50_000 {
+            var local = ""
+            for _ in 0..<Int.random(in: 0...3, using: &random) { local += pick(localPieces) }
+            var domain: [String] = []
+            for _ in 0..<Int.random(in: 1...3, using: &random) { domain.append(pick(labels)) }
+            var text = local + "@" + domain.joined(separator: ".")
+            if Int.random(in: 0..<4, using: &random) == 0 {
+                var characters = Array(text)
+                characters.insert(contentsOf: pick(strays), at: Int.random(in: 0...characters.count, using: &random))
+                text = String(characters)
+            }
+            let bytewise = Identifiers.isASCIIEmailAddress(text)
+            XCTAssertNotNil(bytewise, "seed \(seed): \(text.debugDescription) is ASCII")
+            XCTAssertEqual(bytewise, Identifiers.isEmailAddressOfAnyScript(text), "seed \(seed): \(text.debugDescription)")
+            if bytewise == true { accepted += 1 }
+        }
+        XCTAssertGreaterThan(accepted, 1_000, "seed \(seed): too few valid addresses to compare the two checks on")
+        XCTAssertNil(Identifiers.isASCIIEmailAddress("mario@caffè.it"))
+        XCTAssertTrue(Identifiers.isEmailAddress("mario@caffè.it"))
     }
 }

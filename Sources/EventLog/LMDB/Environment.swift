@@ -214,7 +214,7 @@ public final class Environment: @unchecked Sendable {
 /// A transaction, valid only inside the `read` or `write` body that received it.
 public final class Transaction {
     fileprivate(set) var handle: OpaquePointer?
-    unowned let environment: Environment
+    public unowned let environment: Environment
 
     fileprivate init(handle: OpaquePointer, environment: Environment) {
         self.handle = handle

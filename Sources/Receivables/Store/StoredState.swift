@@ -460,7 +460,10 @@ struct OrderedWrites {
             return comparison < 0 || (comparison == 0 && left < right)
         }
         let cursor = try transaction.cursor(database)
-        for index in order {
+        for (done, index) in order.enumerated() {
+            // A large flush (a rebuild's batch) copies pages from all over the map; the mapped
+            // originals it has copied are not needed again in this transaction.
+            if done > 0 && done % Self.writesBetweenReleases == 0 { transaction.environment.releaseMappedPages() }
             try keys[index].withUnsafeBytes { key in
                 if let value = values[index] {
                     try value.withUnsafeBytes { try cursor.put(key, $0) }
@@ -470,6 +473,8 @@ struct OrderedWrites {
             }
         }
     }
+
+    static let writesBetweenReleases = 16_384
 
     private static func compare(_ left: [UInt8], _ right: [UInt8]) -> Int32 {
         left.withUnsafeBytes { l in

@@ -85,6 +85,59 @@ public enum Identifiers {
     /// Non-ASCII letters are accepted, since internationalized addresses are in real use.
     public static func isEmailAddress(_ text: String) -> Bool {
         guard !text.isEmpty, text.utf8.count <= 254 else { return false }
+        if let answer = isASCIIEmailAddress(text) { return answer }
+        return isEmailAddressOfAnyScript(text)
+    }
+
+    /// The same rules as `isEmailAddressOfAnyScript` on the bytes of an all-ASCII address, where
+    /// a character is one byte (a control character, CR LF included, is refused anyway): every
+    /// reminder carries an address, and most are ASCII. nil when the text is not all ASCII.
+    static func isASCIIEmailAddress(_ text: String) -> Bool? {
+        var utf8 = text.utf8
+        if let answer = utf8.withContiguousStorageIfAvailable({ isASCIIEmailAddress(bytes: $0) }) { return answer }
+        var copy = text
+        copy.makeContiguousUTF8()
+        utf8 = copy.utf8
+        return utf8.withContiguousStorageIfAvailable { isASCIIEmailAddress(bytes: $0) } ?? nil
+    }
+
+    private static func isASCIIEmailAddress(bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var at: Int?
+        for (index, byte) in bytes.enumerated() {
+            // Controls, space and DEL are control characters or white space.
+            if byte <= 0x20 || byte == 0x7F { return false }
+            switch byte {
+            case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "["), UInt8(ascii: "]"),
+                 UInt8(ascii: "\\"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "\""):
+                return false
+            case UInt8(ascii: "@"):
+                if at != nil { return false }
+                at = index
+            default: continue
+            }
+        }
+        guard let at else { return false }
+        let local = UnsafeBufferPointer(rebasing: bytes[..<at])
+        let domain = UnsafeBufferPointer(rebasing: bytes[(at + 1)...])
+        let dot = UInt8(ascii: ".")
+        guard !local.isEmpty, local.count <= 64, local.first != dot, local.last != dot else { return false }
+        for index in local.indices.dropFirst() where local[index] == dot && local[index - 1] == dot { return false }
+
+        let labels = domain.split(separator: dot, omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { return false }
+        let hyphen = UInt8(ascii: "-")
+        for label in labels {
+            guard !label.isEmpty, label.count <= 63, label.first != hyphen, label.last != hyphen,
+                  label.allSatisfy({ isAsciiLetterOrDigit(Unicode.Scalar($0)) || $0 == hyphen }) else { return false }
+        }
+        let topLevel = labels[labels.count - 1]
+        return topLevel.count >= 2 && !topLevel.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    /// The rules for any address, by Unicode scalars and characters.
+    static func isEmailAddressOfAnyScript(_ text: String) -> Bool {
+        guard !text.isEmpty, text.utf8.count <= 254 else { return false }
         for scalar in text.unicodeScalars {
             if isControlOrWhiteSpace(scalar) { return false }
             switch scalar {

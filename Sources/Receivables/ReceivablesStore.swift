@@ -18,6 +18,8 @@ public final class ReceivablesStore: Sendable {
     /// Copies of the state at a few log positions, where as-of replays start (`Checkpoints`).
     let checkpoints: Database
     static let activeKey = Array("active-state".utf8)
+    /// The number of the last rebuild or verify that took the spare copy of the state.
+    static let spareOwnerKey = Array("spare-owner".utf8)
     /// The layout of the read models this program keeps, under `readModelsLayoutKey` (absent: 1).
     /// 2: each open-index entry holds the deadline's aging row (in layout 1 its value was empty).
     /// 3: each client-index entry holds a copy of its deadline or payment (before, it was empty).

@@ -344,6 +344,9 @@ struct CommandContext {
         do {
             problem = try store.verify(progress: bar.update) ?? store.verifyDocuments() ?? store.verifyReadModels(progress: bar.update)
             head = try store.events.head()
+        } catch let error as SpareTakenOver {
+            bar.finish()
+            throw CommandFailure(exitCode: .rejected, message: error.description)
         } catch let error as EventStoreError {
             bar.finish()
             throw storeFailure(error)
@@ -386,6 +389,9 @@ struct CommandContext {
         let started = Terminal.monotonicSeconds()
         do {
             try store.rebuild(only: model, progress: bar.update)
+        } catch let error as SpareTakenOver {
+            bar.finish()
+            throw CommandFailure(exitCode: .rejected, message: error.description)
         } catch let error as EventStoreError {
             bar.finish()
             throw storeFailure(error)

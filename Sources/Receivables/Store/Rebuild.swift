@@ -1,5 +1,15 @@
 import EventLog
 
+/// A rebuild or verify stopped because another one, in this or another process, started after it
+/// and took the spare copy of the read models it was filling. The live read models are as they
+/// were, or as the other one leaves them.
+public struct SpareTakenOver: Error, Sendable, CustomStringConvertible {
+    public var description: String {
+        "another rebuild or verify of this store started while this one ran and took over its work; this one stopped "
+            + "without changing the live read models: run it again once the other has finished"
+    }
+}
+
 /// The read models a store keeps, by the names `rebuild --only` takes.
 public enum ReadModel: String, Sendable, CaseIterable {
     case calendar, aging, client, exposure
@@ -47,9 +57,18 @@ extension ReceivablesStore {
     /// meanwhile — makes it live (or, with `only`, replaces just that model's entries). The answer
     /// to every query is the same as before when the stored models were right.
     public func rebuild(only model: ReadModel? = nil, progress: ((ProgressReport) -> Void)? = nil) throws {
+        try rebuild(only: model, batchEvents: Self.foldBatchEvents, progress: progress)
+    }
+
+    /// Events a rebuild or verify folds per write transaction: each holds its changed pages in
+    /// memory until it commits.
+    static let foldBatchEvents: UInt64 = 20_000
+
+    func rebuild(only model: ReadModel? = nil, batchEvents: UInt64, progress: ((ProgressReport) -> Void)? = nil) throws {
         // A whole rebuild makes the replay checkpoints again from the log, every interval.
         let interval = checkpointInterval
         let spare = try foldIntoSpare(
+            batchEvents: batchEvents,
             progress: progress,
             clearing: model == nil ? [checkpoints] : [],
             nextStop: { done in
@@ -82,11 +101,16 @@ extension ReceivablesStore {
     /// the first disagreement (nil when they agree). The fresh fold is built in the spare copy
     /// and cleared afterwards.
     public func verifyReadModels(progress: ((ProgressReport) -> Void)? = nil) throws -> VerifyProblem? {
+        try verifyReadModels(batchEvents: Self.foldBatchEvents, progress: progress)
+    }
+
+    func verifyReadModels(batchEvents: UInt64, progress: ((ProgressReport) -> Void)? = nil) throws -> VerifyProblem? {
         var problem: VerifyProblem?
         // Each replay checkpoint is compared with the fresh fold when it reaches its seq.
         let copies = try events.read { transaction in try Checkpoints.headers(in: transaction, checkpoints) }
         var checkpointProblem: VerifyProblem?
         _ = try foldIntoSpare(
+            batchEvents: batchEvents,
             progress: progress,
             nextStop: { done in copies.first { $0.seq > done }?.seq },
             atStop: { transaction, spare, seq in
@@ -127,16 +151,22 @@ extension ReceivablesStore {
     /// taken in the last records, with the spare and the live database. The fold pauses after
     /// each seq `nextStop` names (given the seq folded so far) and runs `atStop` there with the
     /// spare holding exactly the fold through that seq.
-    private func foldIntoSpare(progress: ((ProgressReport) -> Void)?,
+    private func foldIntoSpare(batchEvents batchSize: UInt64,
+                               progress: ((ProgressReport) -> Void)?,
                                clearing extra: [Database] = [],
                                nextStop: (UInt64) -> UInt64? = { _ in nil },
                                atStop: (Transaction, _ spare: Database, _ seq: UInt64) throws -> Void = { _, _, _ in },
                                finish: (Transaction, _ spare: Database, _ active: Database) throws -> Void) throws -> Database {
-        let spare: Database = try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+        // Another process may start a rebuild or verify of this store meanwhile: each fold takes
+        // the spare by a number of its own, and one whose number is no longer there stops
+        // instead of writing into a copy that the other has cleared, or already made live.
+        let (spare, owner): (Database, UInt64) = try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
             let spare = stateCopies[1 - (try activeCopy(writer.transaction))]
+            let owner = try spareOwner(writer.transaction) &+ 1
+            try writer.transaction.put(receivablesMeta, Self.spareOwnerKey, owner.bigEndianBytes)
             try writer.transaction.clear(spare)
             for database in extra { try writer.transaction.clear(database) }
-            return spare
+            return (spare, owner)
         }
         var done: UInt64 = 0
         // The spare starts empty and only this fold writes it, each batch committed before the
@@ -167,6 +197,7 @@ extension ReceivablesStore {
             let start = done
             var attempts = 0
             return try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+                guard try spareOwner(writer.transaction) == owner else { throw SpareTakenOver() }
                 attempts += 1
                 if attempts > 1 {
                     done = start
@@ -175,8 +206,6 @@ extension ReceivablesStore {
                 return try body(writer)
             }
         }
-        // Short transactions: each holds its changed pages in memory until it commits.
-        let batchSize: UInt64 = 20_000
         while true {
             let total = try events.head().lastSeq
             if total - done <= batchSize { break }
@@ -190,6 +219,14 @@ extension ReceivablesStore {
             progress?(ProgressReport(done: head.lastSeq, total: head.lastSeq))
         }
         return spare
+    }
+
+    /// The number of the last rebuild or verify that took the spare copy (0: none yet).
+    private func spareOwner(_ transaction: Transaction) throws -> UInt64 {
+        try Self.spareOwnerKey.withUnsafeBytes { key in
+            guard let value = try transaction.get(receivablesMeta, key) else { return 0 }
+            return UInt64(bigEndianBytes: value) ?? 0
+        }
     }
 
     static func deleteEntries(in transaction: Transaction, _ database: Database, prefix: [UInt8]) throws {

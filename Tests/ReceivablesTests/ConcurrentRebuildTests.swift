@@ -56,4 +56,29 @@ final class ConcurrentRebuildTests: XCTestCase {
         XCTAssertNil(innerError)
         XCTAssertNil(try store.verifyReadModels())
     }
+
+    /// Every fold clears the copy that is the spare when it ends, in its own transaction: the
+    /// one a whole rebuild replaced, or the fold a partial rebuild or a verify made.
+    func testEachRebuildAndVerifyLeavesTheSpareCopyEmpty() throws {
+        let (store, directory) = try makeStore()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let today = QueryScope(asOf: WorkloadGenerator(seed: Self.seed).today)
+        let before = try store.aging(today).json(try store.currency())
+        func entries() throws -> (live: Int, spare: Int) {
+            try store.events.read { transaction in
+                let active = try store.activeCopy(transaction)
+                return (try transaction.count(store.stateCopies[active]), try transaction.count(store.stateCopies[1 - active]))
+            }
+        }
+        let live = try entries().live
+        XCTAssertGreaterThan(live, 0)
+        try store.rebuild(only: nil, batchEvents: 500)
+        XCTAssertEqual(try entries().live, live)
+        XCTAssertEqual(try entries().spare, 0)
+        try store.rebuild(only: .aging, batchEvents: 500)
+        XCTAssertEqual(try entries().spare, 0)
+        XCTAssertNil(try store.verifyReadModels(batchEvents: 500))
+        XCTAssertEqual(try entries().spare, 0)
+        XCTAssertEqual(try store.aging(today).json(try store.currency()), before)
+    }
 }

@@ -63,6 +63,8 @@ extension ReceivablesStore {
     /// Events a rebuild or verify folds per write transaction: each holds its changed pages in
     /// memory until it commits.
     static let foldBatchEvents: UInt64 = 20_000
+    /// Events a fold takes in between giving back the log and state pages it has read.
+    static let foldEventsBetweenReleases: UInt64 = 2_000
 
     func rebuild(only model: ReadModel? = nil, batchEvents: UInt64, progress: ((ProgressReport) -> Void)? = nil) throws {
         // A whole rebuild makes the replay checkpoints again from the log, every interval.
@@ -87,11 +89,11 @@ extension ReceivablesStore {
                     try Self.deleteEntries(in: transaction, active, prefix: [prefix.rawValue])
                     try Self.copyEntries(in: transaction, from: spare, to: active, prefix: [prefix.rawValue])
                 }
-                try transaction.clear(spare)
             } else {
+                // The fold becomes live; the copy it replaces is now the spare, which
+                // foldIntoSpare clears.
                 let index = spare == stateCopies[0] ? 0 : 1
                 try transaction.put(receivablesMeta, Self.activeKey, [UInt8(index)])
-                try transaction.clear(active)
             }
         }
         _ = spare
@@ -142,7 +144,6 @@ extension ReceivablesStore {
                     break
                 }
             }
-            try transaction.clear(spare)
         }
         return problem ?? checkpointProblem
     }
@@ -150,7 +151,8 @@ extension ReceivablesStore {
     /// Folds the whole log into the spare copy, then runs `finish` in the transaction that has
     /// taken in the last records, with the spare and the live database. The fold pauses after
     /// each seq `nextStop` names (given the seq folded so far) and runs `atStop` there with the
-    /// spare holding exactly the fold through that seq.
+    /// spare holding exactly the fold through that seq. Afterwards the copy that is then the
+    /// spare (`finish` may have made the fold live) is cleared.
     private func foldIntoSpare(batchEvents batchSize: UInt64,
                                progress: ((ProgressReport) -> Void)?,
                                clearing extra: [Database] = [],
@@ -169,15 +171,25 @@ extension ReceivablesStore {
             return (spare, owner)
         }
         var done: UInt64 = 0
-        // The spare starts empty and only this fold writes it, each batch committed before the
-        // next: the entities decoded so far stay valid from one batch to the next.
-        var stored = StoredEntities(holdsEverything: true)
+        // The entities decoded in one batch. Not kept from one batch to the next: by the end of
+        // a large log they are the whole state decoded (some 144 MiB for 1,000,000 events, most
+        // of a rebuild's peak resident set), and looking up again the few thousand a batch needs
+        // costs a few per cent of the rebuild's time.
+        var stored = StoredEntities()
         func fold(_ writer: LogWriter, through last: UInt64) throws {
             while done < last {
                 let stop = nextStop(done)
                 let end = min(last, stop ?? last)
                 var session = try DomainSession(store: self, writer: writer, database: spare, stored: stored)
-                try events.forEachRecord(in: writer.transaction, from: done + 1, through: end) { try session.refold($0) }
+                var folded: UInt64 = 0
+                try events.forEachRecord(in: writer.transaction, from: done + 1, through: end) {
+                    try session.refold($0)
+                    // The fold reads the read models it updates (exposure points, indexes) from
+                    // all over the map, and the kernel maps neighbouring pages with each read:
+                    // given back as it goes, they do not pile up in the resident set.
+                    folded += 1
+                    if folded % Self.foldEventsBetweenReleases == 0 { events.environment.releaseMappedPages() }
+                }
                 try session.finish()
                 done = end
                 // The log read so far is not needed again: a rebuild streams it, and keeps only
@@ -189,20 +201,17 @@ extension ReceivablesStore {
                 }
             }
         }
-        /// A write transaction of the fold. When the map fills, the transaction is abandoned and
-        /// its body runs again once the map has grown: the fold then starts again where the
-        /// transaction began, and the decoded entities, some of them written by the abandoned
-        /// attempt only, are forgotten.
+        /// A write transaction of the fold, with entities decoded afresh. When the map fills, the
+        /// transaction is abandoned and its body runs again once the map has grown: the fold
+        /// then starts again where the transaction began.
         func batch<Result>(_ body: (LogWriter) throws -> Result) throws -> Result {
             let start = done
             var attempts = 0
             return try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
                 guard try spareOwner(writer.transaction) == owner else { throw SpareTakenOver() }
                 attempts += 1
-                if attempts > 1 {
-                    done = start
-                    stored = StoredEntities()
-                }
+                if attempts > 1 { done = start }
+                stored = StoredEntities()
                 return try body(writer)
             }
         }
@@ -218,6 +227,17 @@ extension ReceivablesStore {
             try finish(writer.transaction, spare, try state(writer.transaction))
             progress?(ProgressReport(done: head.lastSeq, total: head.lastSeq))
         }
+        // Clearing a copy walks its tree (LMDB frees it page by page), so it runs in a
+        // transaction of its own, once the decoded entities are gone and the fold's mapped pages
+        // given back, rather than on top of the last batch's. A rebuild or verify that has taken
+        // the spare meanwhile clears it itself.
+        stored = StoredEntities()
+        events.environment.releaseMappedPages()
+        try events.write(now: Timestamp(millisecondsSinceEpoch: 0)) { writer in
+            guard try spareOwner(writer.transaction) == owner else { return }
+            try writer.transaction.clear(stateCopies[1 - (try activeCopy(writer.transaction))])
+        }
+        events.environment.releaseMappedPages()
         return spare
     }
 

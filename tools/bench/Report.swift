@@ -276,7 +276,7 @@ enum Report {
             let o = w["ours"]?.objectValue, l = w["limit"]?.objectValue, s = w["sqlite"]?.objectValue
             row("3 rebuild (limit: scan)   events/s", value(o, "eventsPerSecond"), value(l, "eventsPerSecond"), value(s, "eventsPerSecond"))
             row("                          peak RSS MiB", value(o, "peakRSSMiB"), value(l, "peakRSSMiB"), value(s, "peakRSSMiB"), digits: 1)
-            row("                          of which file-backed", value(o, "RssFileMiB"), value(l, "RssFileMiB"), value(s, "RssFileMiB"), digits: 1)
+            row("                          file-backed at the end", value(o, "RssFileMiB"), value(l, "RssFileMiB"), value(s, "RssFileMiB"), digits: 1)
         }
         if let w = workloads["queries"]?.objectValue {
             let labels = ["clientHistory": "client history", "creditCheck": "credit check", "calendarMonth": "calendar month",

@@ -458,12 +458,15 @@ struct OrderedWrites {
             return comparison < 0 || (comparison == 0 && left < right)
         }
         let cursor = try transaction.cursor(database)
+        // A large flush (a rebuild's batch of 20,000 events) copies pages from all over the
+        // map, and each read maps a whole large folio of the file around its page: the mapped
+        // originals it has copied are not needed again in this transaction. Given back every
+        // 16,384 writes they left some 290 MiB mapped at a time in a rebuild of 1,000,000
+        // events; every 4,096, some 200. A batch of appends (some 6,000 writes for 1,000 events)
+        // keeps them: the next batch reads most of them again.
+        let releasing = keys.count > Self.largeFlushWrites
         for (done, index) in order.enumerated() {
-            // A large flush (a rebuild's batch) copies pages from all over the map, and each read
-            // maps a whole large folio of the file around its page: the mapped originals it
-            // has copied are not needed again in this transaction. Every 16,384 writes left
-            // some 290 MiB mapped at a time in a rebuild of 1,000,000 events; every 4,096, 190.
-            if done > 0 && done % Self.writesBetweenReleases == 0 { transaction.environment.releaseMappedPages() }
+            if releasing && done > 0 && done % Self.writesBetweenReleases == 0 { transaction.environment.releaseMappedPages() }
             try keys[index].withUnsafeBytes { key in
                 if let value = values[index] {
                     try value.withUnsafeBytes { try cursor.put(key, $0) }
@@ -474,6 +477,7 @@ struct OrderedWrites {
         }
     }
 
+    static let largeFlushWrites = 16_384
     static let writesBetweenReleases = 4_096
 
     private static func compare(_ left: [UInt8], _ right: [UInt8]) -> Int32 {
